@@ -1,0 +1,65 @@
+"""The Elman RNN, and the IRNN: the same recurrence with ReLU and an identity init."""
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+
+from rnnzoo.cells import base
+
+
+@dataclasses.dataclass(frozen=True)
+class Vanilla(base.Cell):
+  """Elman RNN (Elman 1990, "Finding structure in time", Cognitive Science 14).
+
+    h_t = act(x_t W_x + h_{t-1} W_h + b),    act = tanh or relu
+
+  Parameters: w_x [D, H], w_h [H, H], b [H]; carry h. Weights: Glorot-uniform
+  w_x (or N(0, input_std^2) when input_std is set), orthogonal w_h (or the
+  identity when recurrent_init='identity'), zero b.
+  """
+
+  name = 'vanilla'
+  activation: str = 'tanh'
+  recurrent_init: str = 'orthogonal'
+  input_std: float | None = None
+
+  def validate(self):
+    base.check_choice('activation', self.activation, base.ACTIVATIONS)
+    base.check_choice('recurrent_init', self.recurrent_init,
+                      ('orthogonal', 'identity'))
+    if self.input_std is not None:
+      base.check_number('input_std', self.input_std, minimum=0, strict=True)
+
+  def init(self, key, input_size, hidden_size):
+    base.check_sizes(input_size, hidden_size)
+    k_x, k_h = jax.random.split(key)
+    if self.input_std is None:
+      w_x = base.glorot_uniform(k_x, input_size, hidden_size)
+    else:
+      w_x = self.input_std * jax.random.normal(k_x, (input_size, hidden_size))
+    if self.recurrent_init == 'identity':
+      w_h = jnp.eye(hidden_size, dtype=jnp.float32)
+    else:
+      w_h = base.orthogonal(k_h, hidden_size)
+    return {'w_x': w_x, 'w_h': w_h, 'b': jnp.zeros(hidden_size, jnp.float32)}
+
+  def update(self, params, carry, inputs_t, r):
+    h = base.ACTIVATIONS[self.activation](inputs_t + r)
+    return h, h
+
+
+@dataclasses.dataclass(frozen=True)
+class IRNN(Vanilla):
+  """IRNN (Le, Jaitly & Hinton 2015, arXiv:1504.00941): the Elman RNN with
+
+    h_t = relu(x_t W_x + h_{t-1} W_h + b),   W_h = I, b = 0 at init,
+
+  and input weights W_x ~ N(0, 0.001^2), as in the IRNN baselines of the
+  IndRNN paper's code. Same parameters and carry as `vanilla`.
+  """
+
+  name = 'irnn'
+  activation: str = 'relu'
+  recurrent_init: str = 'identity'
+  input_std: float | None = 0.001
