@@ -63,6 +63,13 @@ def check_choice(field: str, value: Any, allowed) -> None:
         f'{field}={value!r} is not allowed: choose one of {allowed}{hint}')
 
 
+def check_bool(field: str, value: Any) -> None:
+  """Raises a ValueError unless `value` is True or False."""
+  if not isinstance(value, bool):
+    raise ValueError(f'{field}={value!r} is not allowed: it must be True or '
+                     'False')
+
+
 def check_number(field: str, value: Any, *, minimum=None, integer=False,
                  strict=False) -> None:
   """Raises a ValueError unless `value` is a number (>= or > `minimum`)."""
@@ -158,7 +165,8 @@ class Cell:
     return params['w_x'].shape[1] // self.blocks
 
   def initial_carry(self, params: Params, batch_size: int) -> Carry:
-    return jnp.zeros((batch_size, self.hidden_size(params)), jnp.float32)
+    dtype = params['w_x'].dtype
+    return jnp.zeros((batch_size, self.hidden_size(params)), dtype)
 
   def hidden(self, carry: Carry) -> Array:
     """The hidden state h [B, H] held in `carry`."""

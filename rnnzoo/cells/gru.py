@@ -33,7 +33,7 @@ class GRU(base.Cell):
   reset_after: bool = True
 
   def validate(self):
-    base.check_choice('reset_after', self.reset_after, (True, False))
+    base.check_bool('reset_after', self.reset_after)
 
   def init(self, key, input_size, hidden_size):
     base.check_sizes(input_size, hidden_size)

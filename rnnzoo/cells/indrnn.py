@@ -41,8 +41,8 @@ class IndRNN(base.Cell):
     if self.seq_len is not None:
       base.check_number('seq_len', self.seq_len, minimum=1, integer=True)
     base.check_number('gamma', self.gamma, minimum=1, strict=True)
-    base.check_choice('last_layer', self.last_layer, (True, False))
-    base.check_choice('recurrent_clip', self.recurrent_clip, (True, False))
+    base.check_bool('last_layer', self.last_layer)
+    base.check_bool('recurrent_clip', self.recurrent_clip)
     if self.input_std is not None:
       base.check_number('input_std', self.input_std, minimum=0, strict=True)
 

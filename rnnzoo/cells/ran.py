@@ -40,9 +40,8 @@ class RAN(base.Cell):
     return (h, h)
 
   def project(self, params, xs):
-    gates = xs @ params['w_x']
     hidden_size = params['b'].shape[0] // 2
-    return gates.at[..., :2 * hidden_size].add(params['b'])
+    return xs @ params['w_x'] + jnp.pad(params['b'], (0, hidden_size))
 
   def update(self, params, carry, inputs_t, r):
     _, c = carry

@@ -1,0 +1,52 @@
+"""Shared test setup: CPU, small shapes, and the cells every test runs over."""
+
+import os
+
+os.environ.setdefault('JAX_PLATFORMS', 'cpu')
+
+import jax  # pylint: disable=g-import-not-at-top
+import pytest  # pylint: disable=g-import-not-at-top
+
+from rnnzoo import cells  # pylint: disable=g-import-not-at-top
+
+# Every registered cell, with the option values whose code paths differ.
+CELL_CASES = [
+    ('vanilla', {}),
+    ('vanilla', {'activation': 'relu'}),
+    ('irnn', {}),
+    ('lstm', {}),
+    ('peephole', {}),
+    ('gru', {}),
+    ('gru', {'reset_after': False}),
+    ('mgu', {}),
+    ('ran', {}),
+    ('ran', {'activation': 'identity'}),
+    ('indrnn', {}),
+    ('indrnn', {'activation': 'tanh'}),
+    ('cwrnn', {'periods': (1, 2, 4)}),
+    ('dilated', {'base': 'gru', 'dilation': 2}),
+    ('dilated', {'base': 'lstm', 'dilation': 3}),
+    ('dilated', {'base': 'cwrnn', 'dilation': 2, 'periods': (1, 3)}),
+]
+HIDDEN = 6  # divisible by the CW-RNN cases' module counts
+
+
+def case_id(case):
+  name, options = case
+  return name + ''.join(f',{k}={v}' for k, v in options.items())
+
+
+@pytest.fixture(params=CELL_CASES, ids=[case_id(c) for c in CELL_CASES])
+def cell(request):
+  name, options = request.param
+  return cells.get(name, **options)
+
+
+def random_params(cell, key, input_size=3, hidden_size=HIDDEN, scale=0.5):
+  """The cell's params with every float array redrawn (biases included)."""
+  params = cell.init(key, input_size, hidden_size)
+  leaves, treedef = jax.tree_util.tree_flatten(params)
+  keys = jax.random.split(jax.random.fold_in(key, 1), len(leaves))
+  return treedef.unflatten([
+      scale * jax.random.normal(k, leaf.shape, leaf.dtype)
+      for k, leaf in zip(keys, leaves)])

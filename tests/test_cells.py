@@ -1,0 +1,257 @@
+"""Cells against NumPy loops of their papers' equations, gradient checks, and
+the properties each paper relies on."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.test_util import check_grads
+
+from rnnzoo import cells
+from rnnzoo import recurrence
+from tests import conftest
+from tests import reference
+
+KEY = jax.random.PRNGKey(0)
+
+
+def test_cases_cover_every_registered_cell():
+  assert {name for name, _ in conftest.CELL_CASES} == set(cells.names())
+
+
+def test_unroll_matches_numpy_reference(cell):
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (9, 2, 3))
+  ys, _ = recurrence.unroll(cell, params, xs)
+  np.testing.assert_allclose(ys, reference.run(cell, params, xs), atol=2e-6)
+
+
+def test_step_gradients_match_finite_differences(cell):
+  with jax.enable_x64(True):
+    params = jax.tree_util.tree_map(lambda a: a.astype(jnp.float64),
+                                    conftest.random_params(cell, KEY))
+    carry = cell.initial_carry(params, 2)
+    # A nonzero state, reached by running a few steps.
+    xs = jax.random.normal(jax.random.PRNGKey(1), (4, 2, 3), jnp.float64)
+    _, carry = recurrence.unroll(cell, params, xs, carry)
+    inputs_t = cell.project(params, xs)[0]
+    floats = [a for a in jax.tree_util.tree_leaves(carry)
+              if jnp.issubdtype(a.dtype, jnp.floating)]
+    others = [a for a in jax.tree_util.tree_leaves(carry)
+              if not jnp.issubdtype(a.dtype, jnp.floating)]
+    treedef = jax.tree_util.tree_structure(carry)
+    is_float = [jnp.issubdtype(a.dtype, jnp.floating)
+                for a in jax.tree_util.tree_leaves(carry)]
+
+    def step(params, floats, inputs_t):
+      it_f, it_o = iter(floats), iter(others)
+      full = treedef.unflatten([next(it_f) if f else next(it_o)
+                                for f in is_float])
+      new, h = cell.step(params, full, inputs_t)
+      return [a for a in jax.tree_util.tree_leaves(new)
+              if jnp.issubdtype(a.dtype, jnp.floating)], h
+
+    check_grads(step, (params, floats, inputs_t), order=2, modes=("fwd", "rev"), eps=1e-5,
+               
+                atol=1e-6, rtol=1e-6)
+
+
+def test_unroll_gradients_match_finite_differences(cell):
+  with jax.enable_x64(True):
+    params = jax.tree_util.tree_map(lambda a: a.astype(jnp.float64),
+                                    conftest.random_params(cell, KEY))
+    xs = jax.random.normal(jax.random.PRNGKey(1), (5, 2, 3), jnp.float64)
+    mask = recurrence.lengths_to_mask(jnp.array([5, 3]), 5)
+
+    def loss(params, xs):
+      ys, carry = recurrence.unroll(cell, params, xs, mask=mask)
+      return jnp.sum(ys ** 2) + jnp.sum(cell.hidden(carry))
+
+    check_grads(loss, (params, xs), order=1, modes=("rev",), eps=1e-6, atol=1e-6,
+                rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------
+# Registry.
+
+
+def test_unknown_cell_names_the_valid_ones_and_the_closest():
+  with pytest.raises(ValueError, match=r"name='lstn'.*'lstm'.*did you mean 'lstm'"):
+    cells.get('lstn')
+
+
+def test_unknown_option_names_the_valid_ones():
+  with pytest.raises(ValueError,
+                     match=r"no option 'forget_bais'.*did you mean 'forget_bias'"):
+    cells.get('lstm', forget_bais=1.0)
+
+
+@pytest.mark.parametrize('name,options,message', [
+    ('vanilla', {'activation': 'sigmoid'}, r"activation='sigmoid'.*'tanh', 'relu'"),
+    ('vanilla', {'recurrent_init': 'eye'}, r"recurrent_init='eye'"),
+    ('lstm', {'forget_bias': 'one'}, r"forget_bias='one'.*number"),
+    ('gru', {'reset_after': 1}, r'reset_after=1'),
+    ('indrnn', {'seq_len': 0}, r'seq_len=0.*>= 1'),
+    ('indrnn', {'gamma': 1.0}, r'gamma=1.0.*> 1'),
+    ('cwrnn', {'periods': (4, 2)}, r'periods=\(4, 2\).*ascending'),
+    ('cwrnn', {'periods': (1, 0)}, r'periods=0.*>= 1'),
+    ('cwrnn', {'periods': ()}, r'periods=\(\)'),
+    ('dilated', {'dilation': 0}, r'dilation=0.*>= 1'),
+    ('dilated', {'dilation': 1.5}, r'dilation=1.5.*integer'),
+    ('dilated', {'base': 'dilated'}, r"base='dilated'"),
+    ('dilated', {'base': 'gru', 'forget_bias': 1.0}, r"'gru' has no option 'forget_bias'"),
+])
+def test_impossible_options_are_refused(name, options, message):
+  with pytest.raises(ValueError, match=message):
+    cells.get(name, **options)
+
+
+@pytest.mark.parametrize('input_size,hidden_size,message', [
+    (3, 0, 'hidden_size=0'), (0, 4, 'input_size=0'), (3, 2.5, 'hidden_size=2.5')])
+def test_impossible_sizes_are_refused(cell, input_size, hidden_size, message):
+  with pytest.raises(ValueError, match=message):
+    cell.init(KEY, input_size, hidden_size)
+
+
+def test_cwrnn_periods_must_divide_the_hidden_size():
+  with pytest.raises(ValueError, match=r'hidden_size=10.*periods=\(1, 2, 4\).*divisible by 3'):
+    cells.get('cwrnn', periods=(1, 2, 4)).init(KEY, 3, 10)
+
+
+def test_options_rebuild_the_same_cell(cell):
+  assert cells.get(cell.name, **cell.options()) == cell
+  assert hash(cells.get(cell.name, **cell.options())) == hash(cell)
+
+
+def test_register_refuses_to_replace_silently():
+  with pytest.raises(ValueError, match="'lstm' is already registered"):
+    cells.register(cells.lstm.LSTM)
+
+
+# ----------------------------------------------------------------------------
+# Parameter counts, against the papers' formulas.
+
+
+@pytest.mark.parametrize('name,options,input_size,hidden_size,expected', [
+    # IndRNN paper, 5.1: adding problem (D=2, H=128): RNN 16K, LSTM 67K.
+    ('vanilla', {}, 2, 128, 2 * 128 + 128 * 128 + 128),
+    ('lstm', {}, 2, 128, 4 * (2 * 128 + 128 * 128 + 128)),
+    ('indrnn', {}, 2, 128, 2 * 128 + 2 * 128),
+    # MGU paper, 4.3: row MNIST (D=28, H=100): MGU 25,800, GRU 38,700.
+    ('mgu', {}, 28, 100, 25_800),
+    ('gru', {'reset_after': False}, 28, 100, 38_700),
+    ('gru', {'reset_after': True}, 28, 100, 38_700 + 100),
+    ('peephole', {}, 28, 100, 4 * (28 * 100 + 100 * 100 + 100) + 3 * 100),
+    ('ran', {}, 28, 100, 3 * 28 * 100 + 2 * 100 * 100 + 2 * 100),
+    # CW-RNN: 8 modules of 8 units, D=1: 2,497 with a 65-parameter readout.
+    ('cwrnn', {'periods': (1, 2, 4, 8, 16, 32, 64, 128)}, 1, 64, 2_497 - 65),
+    ('dilated', {'base': 'vanilla', 'dilation': 4}, 1, 20, 440),
+])
+def test_parameter_counts(name, options, input_size, hidden_size, expected):
+  cell = cells.get(name, **options)
+  assert cell.num_params(cell.init(KEY, input_size, hidden_size)) == expected
+
+
+# ----------------------------------------------------------------------------
+# Initialisation.
+
+
+def test_lstm_forget_bias_starts_at_the_option():
+  params = cells.get('lstm', forget_bias=2.0).init(KEY, 3, 5)
+  np.testing.assert_array_equal(params['b'][5:10], 2.0)
+  np.testing.assert_array_equal(params['b'][:5], 0.0)
+  np.testing.assert_array_equal(params['b'][10:], 0.0)
+
+
+def test_irnn_starts_at_the_identity():
+  params = cells.get('irnn').init(KEY, 3, 5)
+  np.testing.assert_array_equal(params['w_h'], np.eye(5))
+  np.testing.assert_array_equal(params['b'], 0.0)
+  assert float(jnp.std(params['w_x'])) < 0.01
+
+
+def test_recurrent_blocks_start_orthogonal():
+  w_h = cells.get('gru').init(KEY, 3, 16)['w_h']
+  for block in np.split(np.asarray(w_h), 3, axis=1):
+    np.testing.assert_allclose(block.T @ block, np.eye(16), atol=1e-5)
+
+
+def test_indrnn_init_follows_the_sequence_length():
+  seq_len, hidden = 100, 4096
+  bound = 2.0 ** (1 / seq_len)
+  u = cells.get('indrnn', seq_len=seq_len).init(KEY, 2, hidden)['u']
+  assert 0 <= float(u.min()) and float(u.max()) <= bound
+  assert float(u.max()) > 0.99 * bound
+  u_last = cells.get('indrnn', seq_len=seq_len, last_layer=True).init(
+      KEY, 2, hidden)['u']
+  assert float(u_last.min()) >= 1 / bound and float(u_last.max()) <= bound
+  u_plain = cells.get('indrnn', last_layer=True).init(KEY, 2, 8)['u']
+  np.testing.assert_array_equal(u_plain, 1.0)
+
+
+def test_indrnn_constrain_clips_the_recurrent_weight():
+  cell = cells.get('indrnn', seq_len=10)
+  params = cell.init(KEY, 2, 4) | {'u': jnp.array([-3.0, -0.5, 0.5, 3.0])}
+  bound = 2.0 ** 0.1
+  np.testing.assert_allclose(cell.constrain(params)['u'],
+                             [-bound, -0.5, 0.5, bound], rtol=1e-6)
+  unclipped = cells.get('indrnn', seq_len=10, recurrent_clip=False)
+  np.testing.assert_array_equal(unclipped.constrain(params)['u'], params['u'])
+
+
+# ----------------------------------------------------------------------------
+# Structure.
+
+
+def test_indrnn_step_jacobian_is_diagonal():
+  cell = cells.get('indrnn', activation='tanh')
+  params = conftest.random_params(cell, KEY)
+  h = jax.random.normal(jax.random.PRNGKey(2), (1, conftest.HIDDEN))
+  inputs_t = jax.random.normal(jax.random.PRNGKey(3), (1, conftest.HIDDEN))
+  jacobian = jax.jacobian(lambda h: cell.step(params, h, inputs_t)[1])(h)
+  jacobian = jacobian[0, :, 0, :]
+  off_diagonal = jacobian - jnp.diag(jnp.diag(jacobian))
+  np.testing.assert_array_equal(off_diagonal, 0.0)
+  expected = params['u'] * (1 - jnp.tanh(inputs_t[0] + params['u'] * h[0]) ** 2)
+  np.testing.assert_allclose(jnp.diag(jacobian), expected, rtol=1e-5)
+
+
+def test_cwrnn_modules_hold_their_value_between_ticks():
+  periods = (1, 2, 4)
+  cell = cells.get('cwrnn', periods=periods)
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (9, 2, 3))
+  ys, (_, clock) = recurrence.unroll(cell, params, xs)
+  modules = np.split(np.asarray(ys), len(periods), axis=-1)
+  for period, module in zip(periods, modules):
+    for t in range(1, 9):
+      if t % period:
+        np.testing.assert_array_equal(module[t], module[t - 1])
+      else:
+        assert not np.allclose(module[t], module[t - 1])
+  np.testing.assert_array_equal(clock, [9, 9])
+
+
+def test_cwrnn_slow_modules_never_read_faster_ones():
+  cell = cells.get('cwrnn', periods=(1, 2, 4))
+  params = conftest.random_params(cell, KEY)
+  h, clock = cell.initial_carry(params, 1)
+  inputs_t = jnp.ones((1, conftest.HIDDEN))
+  perturbed = h.at[:, :4].set(5.0)  # the two faster modules (2 units each)
+  _, out = cell.step(params, (h, clock), inputs_t)
+  _, out_perturbed = cell.step(params, (perturbed, clock), inputs_t)
+  np.testing.assert_array_equal(out[:, 4:], out_perturbed[:, 4:])
+  assert not np.allclose(out[:, :2], out_perturbed[:, :2])
+  # The slowest module does read itself.
+  _, out_slow = cell.step(params, (h.at[:, 4:].set(5.0), clock), inputs_t)
+  assert not np.allclose(out[:, 4:], out_slow[:, 4:])
+
+
+def test_cwrnn_masked_weights_get_no_gradient():
+  cell = cells.get('cwrnn', periods=(1, 2, 4))
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (8, 2, 3))
+  grads = jax.grad(lambda p: jnp.sum(recurrence.unroll(cell, p, xs)[0]))(params)
+  mask = cell.recurrent_mask(conftest.HIDDEN)
+  np.testing.assert_array_equal(np.asarray(grads['w_h'])[mask == 0], 0.0)
+  assert np.all(np.asarray(grads['w_h'])[mask == 1] != 0.0)

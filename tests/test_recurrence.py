@@ -1,0 +1,308 @@
+"""`unroll`, `bidirectional` and `stack` against plain Python loops of
+`Cell.step`, by-hand flips, one-by-one runs and the naive dilated loop."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from rnnzoo import cells
+from rnnzoo import recurrence
+from rnnzoo.cells import base
+from tests import conftest
+
+KEY = jax.random.PRNGKey(0)
+T, B, D = 9, 3, 3
+LENGTHS = jnp.array([9, 5, 1])
+
+
+def loop(cell, params, xs, carry=None, mask=None, dropout=None):
+  """The recurrence as a Python loop of `cell.step`, differentiable by JAX."""
+  dropout = dropout or recurrence.Dropout()
+  carry = cell.initial_carry(params, xs.shape[1]) if carry is None else carry
+  if dropout.inputs is not None:
+    xs = xs * dropout.inputs
+  inputs = cell.project(params, xs)
+  ys = []
+  for t in range(xs.shape[0]):
+    seen = carry
+    if dropout.state is not None:
+      seen = base.replace_hidden(carry, base.hidden(carry) * dropout.state)
+    new, h = cell.update(params, carry, inputs[t], cell.recurrent(params, seen))
+    if mask is not None:
+      m = mask[t]
+      new = jax.tree_util.tree_map(
+          lambda n, o, m=m: jnp.where(m.reshape(_mask_shape(n, cell, m)), n, o),
+          new, carry)
+      h = jnp.where(mask[t][:, None], h, 0.0)
+    carry = new
+    ys.append(h)
+  return jnp.stack(ys), carry
+
+
+def _mask_shape(leaf, cell, m):
+  """Broadcasts a [B] mask against a carry leaf ([B, ...], or [d, B, ...])."""
+  if isinstance(cell, cells.Dilated):
+    return (1,) + m.shape + (1,) * (leaf.ndim - 2)
+  return m.shape + (1,) * (leaf.ndim - 1)
+
+
+def assert_trees_close(a, b, atol=1e-5):
+  jax.tree_util.tree_map(
+      lambda x, y: np.testing.assert_allclose(x, y, atol=atol), a, b)
+
+
+def inputs():
+  return jax.random.normal(jax.random.PRNGKey(1), (T, B, D))
+
+
+def test_unroll_equals_python_loop(cell):
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  ys, carry = recurrence.unroll(cell, params, xs)
+  ref_ys, ref_carry = loop(cell, params, xs)
+  assert_trees_close((ys, carry), (ref_ys, ref_carry))
+
+
+@pytest.mark.parametrize('masked', [False, True], ids=['full', 'padded'])
+@pytest.mark.parametrize('dropped', [False, True], ids=['', 'dropout'])
+def test_unroll_gradients_equal_python_loop(cell, masked, dropped):
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  mask = recurrence.lengths_to_mask(LENGTHS, T) if masked else None
+  dropout = None
+  if dropped:
+    dropout = recurrence.variational_dropout(
+        jax.random.PRNGKey(2), B, D, conftest.HIDDEN, input_rate=0.3,
+        state_rate=0.4)
+  carry0 = jax.tree_util.tree_map(
+      lambda a: (a + 0.3 if jnp.issubdtype(a.dtype, jnp.floating) else a),
+      cell.initial_carry(params, B))
+  weight = jax.random.normal(jax.random.PRNGKey(3), (T, B, conftest.HIDDEN))
+
+  def loss(run, params, xs, carry0):
+    ys, carry = run(cell, params, xs, carry0, mask=mask, dropout=dropout)
+    return jnp.sum(ys * weight) + jnp.sum(jnp.sin(cell.hidden(carry)))
+
+  def unroll(*args, **kwargs):
+    return recurrence.unroll(*args, **kwargs)
+
+  argnums = (0, 1, 2)
+  grads = jax.grad(lambda *a: loss(unroll, *a), argnums, allow_int=True)(
+      params, xs, carry0)
+  ref = jax.grad(lambda *a: loss(loop, *a), argnums, allow_int=True)(
+      params, xs, carry0)
+  is_float = lambda a: a.dtype != jax.dtypes.float0
+  grads, ref = (jax.tree_util.tree_map(
+      lambda a: a if is_float(a) else np.zeros(a.shape), g) for g in (grads, ref))
+  assert_trees_close(grads, ref, atol=2e-5)
+
+
+def test_padded_batch_equals_sequences_run_one_by_one(cell):
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  ys, carry = recurrence.unroll(
+      cell, params, xs, mask=recurrence.lengths_to_mask(LENGTHS, T))
+  for b, length in enumerate(LENGTHS.tolist()):
+    one_ys, one_carry = recurrence.unroll(cell, params, xs[:length, b:b + 1])
+    np.testing.assert_allclose(ys[:length, b:b + 1], one_ys, atol=1e-6)
+    np.testing.assert_array_equal(ys[length:, b], 0.0)
+    batch_axis = 1 if isinstance(cell, cells.Dilated) else 0
+    assert_trees_close(
+        jax.tree_util.tree_map(
+            lambda a: jax.lax.slice_in_dim(a, b, b + 1, axis=batch_axis),
+            carry), one_carry, atol=1e-6)
+
+
+@pytest.mark.parametrize('masked', [False, True], ids=['full', 'padded'])
+def test_reverse_equals_flipping_by_hand(cell, masked):
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  mask = recurrence.lengths_to_mask(LENGTHS, T) if masked else None
+  ys, carry = recurrence.unroll(cell, params, xs, mask=mask, reverse=True)
+  lengths = LENGTHS.tolist() if masked else [T] * B
+  for b, length in enumerate(lengths):
+    flipped = xs[:length, b:b + 1][::-1]
+    ref_ys, ref_carry = recurrence.unroll(cell, params, flipped)
+    np.testing.assert_allclose(ys[:length, b:b + 1], ref_ys[::-1], atol=1e-6)
+    np.testing.assert_array_equal(ys[length:, b], 0.0)
+    batch_axis = 1 if isinstance(cell, cells.Dilated) else 0
+    assert_trees_close(
+        jax.tree_util.tree_map(
+            lambda a: jax.lax.slice_in_dim(a, b, b + 1, axis=batch_axis),
+            carry), ref_carry, atol=1e-6)
+
+
+def test_bidirectional_equals_two_runs_by_hand():
+  cell = cells.get('gru')
+  params = (conftest.random_params(cell, KEY),
+            conftest.random_params(cell, jax.random.PRNGKey(5)))
+  xs = inputs()
+  mask = recurrence.lengths_to_mask(LENGTHS, T)
+  ys, (carry_fw, carry_bw) = recurrence.bidirectional(cell, params, xs,
+                                                      mask=mask)
+  for b, length in enumerate(LENGTHS.tolist()):
+    seq = xs[:length, b:b + 1]
+    fw, fw_carry = loop(cell, params[0], seq)
+    bw, bw_carry = loop(cell, params[1], seq[::-1])
+    np.testing.assert_allclose(ys[:length, b:b + 1],
+                               jnp.concatenate([fw, bw[::-1]], -1), atol=1e-6)
+    np.testing.assert_allclose(carry_fw[b:b + 1], fw_carry, atol=1e-6)
+    np.testing.assert_allclose(carry_bw[b:b + 1], bw_carry, atol=1e-6)
+
+
+@pytest.mark.parametrize('dilation', [1, 2, 3, 4, 9, 12])
+@pytest.mark.parametrize('base_name', ['vanilla', 'lstm'])
+def test_dilated_unroll_equals_naive_skip_loop(base_name, dilation):
+  cell = cells.get('dilated', base=base_name, dilation=dilation)
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  ys, carry = recurrence.unroll(cell, params, xs)
+  # h_t = f(x_t, h_{t-d}), states before t=0 are zero.
+  states = [cell.cell.initial_carry(params, B)] * dilation
+  inputs_ = cell.project(params, xs)
+  ref = []
+  for t in range(T):
+    state, h = cell.cell.step(params, states[t], inputs_[t])
+    states.append(state)
+    ref.append(h)
+  np.testing.assert_allclose(ys, jnp.stack(ref), atol=1e-6)
+  # The carry holds the last d states, oldest first.
+  expected = jax.tree_util.tree_map(lambda *s: jnp.stack(s), *states[-dilation:])
+  assert_trees_close(carry, expected, atol=1e-6)
+
+
+def test_dilated_carry_continues_a_sequence():
+  cell = cells.get('dilated', base='gru', dilation=3)
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  ys, _ = recurrence.unroll(cell, params, xs)
+  first, carry = recurrence.unroll(cell, params, xs[:4])
+  second, _ = recurrence.unroll(cell, params, xs[4:], carry)
+  np.testing.assert_allclose(jnp.concatenate([first, second]), ys, atol=1e-6)
+
+
+def test_variational_dropout_masks_are_per_sequence():
+  dropout = recurrence.variational_dropout(KEY, 1000, 8, 16, input_rate=0.25,
+                                           state_rate=0.5)
+  np.testing.assert_allclose(np.unique(dropout.inputs), [0.0, 1 / 0.75])
+  assert set(np.unique(dropout.state).tolist()) == {0.0, 2.0}
+  assert abs(float((dropout.inputs == 0).mean()) - 0.25) < 0.02
+  assert abs(float((dropout.state == 0).mean()) - 0.5) < 0.02
+  none = recurrence.variational_dropout(KEY, 4, 8, 16)
+  assert none.inputs is None and none.state is None
+
+
+def test_variational_dropout_reuses_the_mask_at_every_step():
+  cell = cells.get('vanilla', activation='relu', recurrent_init='identity')
+  params = cell.init(KEY, 2, 4) | {'w_x': jnp.eye(2, 4), 'b': jnp.zeros(4)}
+  state = jnp.array([[1.0, 0.0, 1.0, 0.0]]) * 2.0
+  xs = jnp.ones((5, 1, 2))
+  ys, _ = recurrence.unroll(cell, params, xs,
+                            dropout=recurrence.Dropout(state=state))
+  # h_t = relu(x_t W + (h_{t-1} * m) I): units 1 and 3 never accumulate.
+  expected = []
+  h = jnp.zeros((1, 4))
+  for _ in range(5):
+    h = jnp.maximum(xs[0] @ params['w_x'] + h * state, 0)
+    expected.append(h)
+  np.testing.assert_allclose(ys, jnp.stack(expected))
+  np.testing.assert_array_equal(ys[:, 0, 1], 1.0)
+  assert ys[-1, 0, 0] == 31.0
+
+
+@pytest.mark.parametrize('rate', [-0.1, 1.0])
+def test_dropout_rates_outside_zero_one_are_refused(rate):
+  with pytest.raises(ValueError, match=f'state_rate={rate}'):
+    recurrence.variational_dropout(KEY, 2, 3, 4, state_rate=rate)
+
+
+@pytest.mark.parametrize('name', ['lstm', 'cwrnn'])
+def test_remat_gives_the_same_values_and_gradients(name):
+  cell = cells.get(name, **({'periods': (1, 2, 3)} if name == 'cwrnn' else {}))
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (23, B, D))
+  mask = recurrence.lengths_to_mask(jnp.array([23, 11, 3]), 23)
+
+  def loss(params, xs, remat):
+    ys, carry = recurrence.unroll(cell, params, xs, mask=mask, remat=remat)
+    return jnp.sum(ys ** 2) + jnp.sum(cell.hidden(carry))
+
+  for argnum in (0, 1):
+    assert_trees_close(jax.grad(loss, argnum)(params, xs, True),
+                       jax.grad(loss, argnum)(params, xs, False))
+  np.testing.assert_allclose(loss(params, xs, True), loss(params, xs, False),
+                             rtol=1e-6)
+
+
+def test_remat_keeps_fewer_activations():
+  cell = cells.get('lstm')
+  params = cell.init(KEY, 8, 64)
+  xs = jnp.ones((2048, 4, 8))
+
+  def temp_bytes(remat):
+    grad = jax.jit(jax.grad(lambda p: jnp.sum(
+        recurrence.unroll(cell, p, xs, remat=remat)[0])))
+    return grad.lower(params).compile().memory_analysis().temp_size_in_bytes
+
+  assert temp_bytes(True) < 0.5 * temp_bytes(False)
+
+
+def test_stack_equals_layers_by_hand():
+  layers = [(cells.get('lstm'), conftest.random_params(cells.get('lstm'), KEY)),
+            (cells.get('gru'), conftest.random_params(
+                cells.get('gru'), jax.random.PRNGKey(4), conftest.HIDDEN))]
+  xs = inputs()
+  mask = recurrence.lengths_to_mask(LENGTHS, T)
+  ys, carries = recurrence.stack(layers, xs, mask=mask)
+  first, carry0 = recurrence.unroll(*layers[0], xs, mask=mask)
+  second, carry1 = recurrence.unroll(*layers[1], first, mask=mask)
+  np.testing.assert_allclose(ys, second)
+  assert_trees_close(carries, [carry0, carry1])
+
+
+def test_unroll_runs_under_jit_with_a_traced_mask(cell):
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  mask = recurrence.lengths_to_mask(LENGTHS, T)
+  run = jax.jit(lambda p, x, m: recurrence.unroll(cell, p, x, mask=m,
+                                                  reverse=True))
+  assert_trees_close(run(params, xs, mask),
+                     recurrence.unroll(cell, params, xs, mask=mask,
+                                       reverse=True))
+
+
+# ----------------------------------------------------------------------------
+# Bad input.
+
+
+def _lstm():
+  cell = cells.get('lstm')
+  return cell, cell.init(KEY, D, 4)
+
+
+@pytest.mark.parametrize('kwargs,message', [
+    (dict(xs=jnp.ones((T, D))), r'xs has shape \(9, 3\).*\[T, B, D\]'),
+    (dict(xs=jnp.ones((T, B, D + 1))), r'xs has 4 features.*input_size=3'),
+    (dict(xs=jnp.ones((0, B, D))), r'xs has shape \(0, 3, 3\).*at least one'),
+    (dict(mask=jnp.ones((B, T), bool)), r'mask has shape \(3, 9\).*\(9, 3\)'),
+    (dict(mask=jnp.ones((T, B))), r'mask has dtype float32.*bool'),
+    (dict(mask=jnp.ones((T, B), bool).at[3, 1].set(False)),
+     r'mask is not right-padded'),
+    (dict(carry=jnp.zeros((B, 4))), r'carry is .*needs'),
+    (dict(carry=(jnp.zeros((B, 5)), jnp.zeros((B, 5)))), r'carry is .*needs'),
+    (dict(dropout=recurrence.Dropout(state=jnp.ones((B, 5)))),
+     r'dropout.state has shape \(3, 5\).*\(3, 4\)'),
+    (dict(dropout=recurrence.Dropout(inputs=jnp.ones((B,)))),
+     r'dropout.inputs has shape \(3,\)'),
+])
+def test_bad_input_names_the_argument(kwargs, message):
+  cell, params = _lstm()
+  xs = kwargs.pop('xs', jnp.ones((T, B, D)))
+  with pytest.raises(ValueError, match=message):
+    recurrence.unroll(cell, params, xs, **kwargs)
+
+
+def test_a_cell_that_is_not_a_cell_is_refused():
+  with pytest.raises(ValueError, match="cell='lstm' is not a Cell"):
+    recurrence.unroll('lstm', {}, jnp.ones((T, B, D)))
