@@ -1,0 +1,222 @@
+r"""Training throughput of every cell against its peers, in one run.
+
+For each shape (B, T, D, H) it times one forward+backward pass (gradients of
+sum(ys) with respect to the params and the inputs) of:
+
+  - every rnnzoo cell through `recurrence.unroll` (jit-compiled),
+  - torch.nn.LSTM and torch.nn.GRU (fused oneDNN kernels on the CPU),
+  - a PyTorch per-step loop of each cell (experiments/torch_loops.py),
+  - Flax's nn.RNN(OptimizedLSTMCell).
+
+Repeats run round-robin (every contender once per round, after one untimed
+call) so that drift of the machine hits all alike; the table gives median tokens/s (B*T per second) and
+ratios. It also reports compile time per cell and the peak temporary memory
+of the compiled gradient at T=4096 with and without remat.
+
+  python experiments/bench_throughput.py
+  python experiments/bench_throughput.py --repeats=3 --cells=lstm,gru \
+      --out=experiments/results/bench_throughput.md
+"""
+
+import statistics
+import sys
+import time
+
+from absl import app
+from absl import flags
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import torch
+
+sys.path.insert(0, __file__.rsplit('/experiments/', 1)[0])
+# pylint: disable=g-import-not-at-top,wrong-import-position
+from experiments import torch_loops
+from rnnzoo import cells as cells_lib
+from rnnzoo import recurrence
+
+SHAPES = ((32, 256, 64, 256), (8, 128, 32, 128), (16, 1024, 32, 128))
+MEMORY_SHAPE = (16, 4096, 32, 128)
+CELL_OPTIONS = {'cwrnn': {'periods': (1, 2, 4, 8, 16, 32, 64, 128)},
+                'dilated': {'base': 'vanilla', 'dilation': 4}}
+
+_REPEATS = flags.DEFINE_integer('repeats', 7, 'Timed rounds per shape.')
+_CELLS = flags.DEFINE_list('cells', [], 'Cells to time (default: all).')
+_SHAPES = flags.DEFINE_list('shapes', [], 'Shape indices 0-2 (default: all).')
+_LOOP_SHAPES = flags.DEFINE_list(
+    'loop_shapes', ['0', '1', '2'],
+    'Shape indices at which to time the PyTorch per-step loops.')
+_OUT = flags.DEFINE_string('out', '', 'Also write the tables to this file.')
+
+
+def _cell(name):
+  return cells_lib.get(name, **CELL_OPTIONS.get(name, {}))
+
+
+def jax_contender(cell, params, xs):
+  """A timed call and its compile time."""
+  grad = jax.jit(jax.grad(
+      lambda p, x: jnp.sum(recurrence.unroll(cell, p, x)[0]), argnums=(0, 1)))
+  start = time.perf_counter()
+  compiled = grad.lower(params, xs).compile()
+  compile_s = time.perf_counter() - start
+  return lambda: jax.block_until_ready(compiled(params, xs)), compile_s
+
+
+def flax_contender(xs, hidden):
+  rnn = nn.RNN(nn.OptimizedLSTMCell(hidden), time_major=True)
+  variables = rnn.init(jax.random.PRNGKey(0), xs)
+  grad = jax.jit(jax.grad(lambda v, x: jnp.sum(rnn.apply(v, x)),
+                          argnums=(0, 1)))
+  compiled = grad.lower(variables, xs).compile()
+  return lambda: jax.block_until_ready(compiled(variables, xs))
+
+
+def torch_fused_contender(module_cls, xs, hidden):
+  module = module_cls(xs.shape[-1], hidden)
+  x = torch.tensor(np.asarray(xs), requires_grad=True)
+
+  def run():
+    module.zero_grad()
+    x.grad = None
+    ys, _ = module(x)
+    ys.sum().backward()
+  return run
+
+
+def torch_loop_contender(cell, params, xs):
+  loop, leaves = torch_loops.make_loop(cell, params)
+  x = torch.tensor(np.asarray(xs), requires_grad=True)
+
+  def run():
+    for leaf in leaves + [x]:
+      leaf.grad = None
+    loop(x).sum().backward()
+  return run
+
+
+def time_round_robin(contenders, repeats):
+  """Median seconds per call of each contender, rounds interleaved.
+
+  Each turn starts with one untimed call: without it the first timed call
+  pays for the previous contender's threads (PyTorch's OpenMP workers spin
+  after a parallel region), which slowed the next contender by up to 4x.
+  """
+  times = {name: [] for name in contenders}
+  for _ in range(repeats):
+    for name, run in contenders.items():
+      run()
+      start = time.perf_counter()
+      run()
+      times[name].append(time.perf_counter() - start)
+  return {name: statistics.median(t) for name, t in times.items()}
+
+
+def bench_shape(shape, names, repeats, with_loops):
+  """Rows of (name, tokens/s, ratios) and compile times for one shape."""
+  batch, steps, features, hidden = shape
+  xs = jax.random.normal(jax.random.PRNGKey(0), (steps, batch, features))
+  contenders, compile_s = {}, {}
+  for name in names:
+    cell = _cell(name)
+    params = cell.init(jax.random.PRNGKey(1), features, hidden)
+    contenders[f'rnnzoo {name}'], compile_s[name] = jax_contender(
+        cell, params, xs)
+    if with_loops:
+      contenders[f'torch loop {name}'] = torch_loop_contender(cell, params, xs)
+  contenders['torch nn.LSTM'] = torch_fused_contender(torch.nn.LSTM, xs, hidden)
+  contenders['torch nn.GRU'] = torch_fused_contender(torch.nn.GRU, xs, hidden)
+  contenders['flax nn.RNN(OptimizedLSTMCell)'] = flax_contender(xs, hidden)
+  seconds = time_round_robin(contenders, repeats)
+  return {name: batch * steps / s for name, s in seconds.items()}, compile_s
+
+
+def peak_memory(names):
+  """Temporary bytes of the compiled gradient at MEMORY_SHAPE, remat off/on."""
+  batch, steps, features, hidden = MEMORY_SHAPE
+  xs = jax.ShapeDtypeStruct((steps, batch, features), jnp.float32)
+  rows = {}
+  for name in names:
+    cell = _cell(name)
+    params = jax.eval_shape(lambda c=cell: c.init(jax.random.PRNGKey(0),
+                                                  features, hidden))
+    rows[name] = []
+    for remat in (False, True):
+      grad = jax.jit(jax.grad(lambda p, x, c=cell, r=remat: jnp.sum(
+          recurrence.unroll(c, p, x, remat=r)[0]), argnums=(0, 1)))
+      analysis = grad.lower(params, xs).compile().memory_analysis()
+      rows[name].append(analysis.temp_size_in_bytes / 2**20)
+  return rows
+
+
+def format_tables(results, compile_times, memory, names):
+  lines = ['Forward+backward tokens/s (median); ratios against torch nn.LSTM, '
+           "Flax nn.RNN(OptimizedLSTMCell) and a PyTorch per-step loop of the "
+           'same cell.', '']
+  shapes = list(results)
+  header = '| contender | ' + ' | '.join(
+      f'B={b} T={t} D={d} H={h}' for b, t, d, h in shapes) + ' |'
+  lines += [header, '|' + ' --- |' * (len(shapes) + 1)]
+
+  def cell_text(shape, name):
+    row = results[shape]
+    if name not in row:
+      return '-'
+    text = f'{row[name]:,.0f}'
+    if name.startswith('rnnzoo '):
+      cell = name.split(' ', 1)[1]
+      text += f' ({row[name] / row["torch nn.LSTM"]:.2f}x LSTM'
+      text += f', {row[name] / row["flax nn.RNN(OptimizedLSTMCell)"]:.2f}x Flax'
+      if f'torch loop {cell}' in row:
+        text += f', {row[name] / row[f"torch loop {cell}"]:.1f}x loop'
+      text += ')'
+    return text
+
+  ordered = [f'rnnzoo {n}' for n in names] + [
+      'torch nn.LSTM', 'torch nn.GRU', 'flax nn.RNN(OptimizedLSTMCell)'] + [
+          f'torch loop {n}' for n in names]
+  for name in ordered:
+    if any(name in results[s] for s in shapes):
+      lines.append(f'| {name} | ' + ' | '.join(
+          cell_text(s, name) for s in shapes) + ' |')
+  lines += ['', 'Compile time of the gradient (s), and peak temporary memory '
+            f'(MiB) of the compiled gradient at B={MEMORY_SHAPE[0]} '
+            f'T={MEMORY_SHAPE[1]} D={MEMORY_SHAPE[2]} H={MEMORY_SHAPE[3]}:',
+            '', '| cell | ' + ' | '.join(
+                f'compile s, shape {i}' for i in range(len(shapes))) +
+            ' | memory MiB | with remat |',
+            '|' + ' --- |' * (len(shapes) + 3)]
+  for name in names:
+    compiles = ' | '.join(f'{compile_times[s][name]:.2f}' for s in shapes)
+    plain, remat = memory[name]
+    lines.append(f'| {name} | {compiles} | {plain:,.0f} | {remat:,.0f} |')
+  return '\n'.join(lines)
+
+
+def main(argv):
+  del argv
+  names = _CELLS.value or cells_lib.names()
+  indices = [int(i) for i in _SHAPES.value] or range(len(SHAPES))
+  loop_indices = {int(i) for i in _LOOP_SHAPES.value}
+  results, compile_times = {}, {}
+  for index in indices:
+    shape = SHAPES[index]
+    print(f'timing B={shape[0]} T={shape[1]} D={shape[2]} H={shape[3]} ...',
+          flush=True)
+    results[shape], compile_times[shape] = bench_shape(
+        shape, names, _REPEATS.value, index in loop_indices)
+  memory = peak_memory(names)
+  text = format_tables(results, compile_times, memory, names)
+  device = jax.devices()[0]
+  text = (f'Device: {device.platform} ({device.device_kind}), '
+          f'{torch.get_num_threads()} torch threads; jax {jax.__version__}, '
+          f'torch {torch.__version__}.\n\n' + text)
+  print(text)
+  if _OUT.value:
+    with open(_OUT.value, 'w') as f:
+      f.write(text + '\n')
+
+
+if __name__ == '__main__':
+  app.run(main)
