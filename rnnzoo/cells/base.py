@@ -28,12 +28,13 @@ G gate blocks.
 """
 
 import dataclasses
-import difflib
 import math
 from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
+
+from rnnzoo import options
 
 Array = jax.Array
 Params = dict[str, Array]
@@ -52,35 +53,9 @@ def sigmoid(x: Array) -> Array:
 
 ACTIVATIONS = {'tanh': jnp.tanh, 'relu': jax.nn.relu}
 
-
-def check_choice(field: str, value: Any, allowed) -> None:
-  """Raises a ValueError unless `value` is one of `allowed`."""
-  allowed = list(allowed)
-  if value not in allowed:
-    close = difflib.get_close_matches(str(value), [str(a) for a in allowed], 1)
-    hint = f"; did you mean '{close[0]}'?" if close else ''
-    raise ValueError(
-        f'{field}={value!r} is not allowed: choose one of {allowed}{hint}')
-
-
-def check_bool(field: str, value: Any) -> None:
-  """Raises a ValueError unless `value` is True or False."""
-  if not isinstance(value, bool):
-    raise ValueError(f'{field}={value!r} is not allowed: it must be True or '
-                     'False')
-
-
-def check_number(field: str, value: Any, *, minimum=None, integer=False,
-                 strict=False) -> None:
-  """Raises a ValueError unless `value` is a number (>= or > `minimum`)."""
-  kind = int if integer else (int, float)
-  if isinstance(value, bool) or not isinstance(value, kind):
-    wanted = 'an integer' if integer else 'a number'
-    raise ValueError(f'{field}={value!r} is not allowed: it must be {wanted}')
-  if minimum is not None and (value <= minimum if strict else value < minimum):
-    relation = '>' if strict else '>='
-    raise ValueError(
-        f'{field}={value!r} is not allowed: it must be {relation} {minimum}')
+check_choice = options.check_choice
+check_bool = options.check_bool
+check_number = options.check_number
 
 
 def check_sizes(input_size: int, hidden_size: int) -> None:
@@ -120,7 +95,7 @@ def replace_hidden(carry: Carry, h: Array) -> Carry:
 
 
 @dataclasses.dataclass(frozen=True)
-class Cell:
+class Cell(options.Configurable):
   """Base class of all cells; see the module docstring for the contract.
 
   Subclasses set `name` and `blocks` (G: how many blocks of H columns `w_x`
@@ -129,31 +104,8 @@ class Cell:
   step through something other than `h @ w_h`).
   """
 
-  name: ClassVar[str]
+  kind = 'cell'
   blocks: ClassVar[int] = 1
-
-  def __post_init__(self):
-    self.validate()
-
-  def validate(self) -> None:
-    """Raises a ValueError naming the first option with an impossible value."""
-
-  @classmethod
-  def create(cls, **options) -> 'Cell':
-    """Builds the cell from keyword options, rejecting unknown ones."""
-    known = [f.name for f in dataclasses.fields(cls)]
-    for option in options:
-      if option not in known:
-        close = difflib.get_close_matches(option, known, 1)
-        hint = f"; did you mean '{close[0]}'?" if close else ''
-        raise ValueError(
-            f"cell '{cls.name}' has no option {option!r}: its options are "
-            f'{known}{hint}')
-    return cls(**options)
-
-  def options(self) -> dict[str, Any]:
-    """The cell's options; `cells.get(self.name, **self.options())` rebuilds it."""
-    return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
   def init(self, key: Array, input_size: int, hidden_size: int) -> Params:
     raise NotImplementedError
