@@ -1,0 +1,228 @@
+"""The network: input encoder -> recurrent layers -> readout, in Flax Linen.
+
+Linen rather than NNX because the recurrent layers are pure functions of
+explicit parameter pytrees (`rnnzoo.recurrence`): a Linen module holds its
+parameters as one plain pytree, which the jitted train step, optax and orbax
+take as they are, and `self.param` stores a cell's parameter dict unchanged
+(so layer l's weights are `params['params']['layer{l}']['w_h']`, the names of
+the cell contract).
+
+The model takes batch-major inputs ([B, T, D] reals or [B, T] token ids, and
+an optional [B, T] mask of valid steps) and transposes them once.
+"""
+
+from typing import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import ml_collections
+
+from rnnzoo import cells
+from rnnzoo import options
+from rnnzoo import recurrence
+
+
+def default_config() -> ml_collections.ConfigDict:
+  """The `config.model` section, with every field documented."""
+  return ml_collections.ConfigDict(dict(
+      hidden_size=128,        # H, units per layer and direction
+      num_layers=1,
+      bidirectional=False,    # each layer runs both ways, outputs concatenated
+      dilations=(),           # per layer, e.g. (1, 2, 4): wraps the cell in
+                              # `dilated`; () for none
+      encoder_size=0,         # tokens: embedding width (0: hidden_size);
+                              # reals: a dense layer's width (0: none, the
+                              # first cell reads the inputs)
+      dropout=0.0,            # on each layer's inputs and on the readout's
+      dropout_kind='variational',  # 'variational': one mask per sequence;
+                                   # 'per_step': a new mask at every step
+      recurrent_dropout=0.0,  # variational dropout of the recurrent state
+      remat=False,            # recompute activations in backward (long T)
+      top_layer_options={},   # cell options that differ in the top layer,
+                              # e.g. IndRNN's {'last_layer': True}
+  ))
+
+
+def check_config(config: ml_collections.ConfigDict) -> None:
+  """Raises a ValueError naming the first impossible field of config.model."""
+  m = config.model
+  options.check_number('model.hidden_size', m.hidden_size, minimum=1,
+                       integer=True)
+  options.check_number('model.num_layers', m.num_layers, minimum=1,
+                       integer=True)
+  options.check_bool('model.bidirectional', m.bidirectional)
+  if m.dilations and len(m.dilations) != m.num_layers:
+    raise ValueError(f'model.dilations={tuple(m.dilations)} is not allowed: '
+                     f'give one dilation per layer (num_layers='
+                     f'{m.num_layers}), or () for none')
+  for d in m.dilations:
+    options.check_number('model.dilations', d, minimum=1, integer=True)
+  if m.dilations and config.cell.name == 'dilated':
+    raise ValueError("model.dilations is not allowed with cell.name="
+                     "'dilated': give the base cell and model.dilations")
+  options.check_number('model.encoder_size', m.encoder_size, minimum=0,
+                       integer=True)
+  for field in ('dropout', 'recurrent_dropout'):
+    rate = m[field]
+    options.check_number(f'model.{field}', rate, minimum=0)
+    if rate >= 1:
+      raise ValueError(f'model.{field}={rate!r} is not allowed: a dropout '
+                       'rate must be in [0, 1)')
+  options.check_choice('model.dropout_kind', m.dropout_kind,
+                       ('variational', 'per_step'))
+  options.check_bool('model.remat', m.remat)
+
+
+def layer_cells(config: ml_collections.ConfigDict) -> tuple[cells.Cell, ...]:
+  """The cell of every layer: config.cell, dilated per model.dilations, with
+  model.top_layer_options in the top layer."""
+  cell_options = dict(config.cell)
+  name = cell_options.pop('name')
+  num_layers = config.model.num_layers
+  dilations = tuple(config.model.dilations) or (1,) * num_layers
+  result = []
+  for index, dilation in enumerate(dilations):
+    layer_options = dict(cell_options)
+    if index == num_layers - 1:
+      layer_options |= dict(config.model.top_layer_options)
+    if dilation > 1:
+      result.append(cells.get('dilated', base=name, dilation=dilation,
+                              **layer_options))
+    else:
+      result.append(cells.get(name, **layer_options))
+  return tuple(result)
+
+
+class RNN(nn.Module):
+  """Encoder, `layers` recurrent layers and a dense readout.
+
+  Attributes:
+    layers: the cell of each layer, bottom first (see `layer_cells`).
+    input_kind: 'real' or 'tokens'.
+    input_size: D for reals, the vocabulary size for tokens.
+    output_size: readout units.
+    readout: 'last' (the last valid step; for bidirectional layers the
+      backward direction's first step) or 'every' (every step).
+    Others: as in `default_config`.
+  """
+
+  layers: Sequence[cells.Cell]
+  input_kind: str
+  input_size: int
+  output_size: int
+  readout: str
+  hidden_size: int = 128
+  bidirectional: bool = False
+  encoder_size: int = 0
+  dropout: float = 0.0
+  dropout_kind: str = 'variational'
+  recurrent_dropout: float = 0.0
+  remat: bool = False
+
+  @nn.compact
+  def __call__(self, x, mask=None, *, train: bool = False):
+    """x [B, T, D] or [B, T] ids, mask [B, T] -> [B, O] or [B, T, O]."""
+    batch_size = x.shape[0]
+    if self.input_kind == 'tokens':
+      features = nn.Embed(self.input_size,
+                          self.encoder_size or self.hidden_size,
+                          name='encoder')(x)
+    elif self.encoder_size:
+      features = nn.Dense(self.encoder_size, name='encoder')(x)
+    else:
+      features = x
+    xs = jnp.swapaxes(features, 0, 1)
+    time_mask = None if mask is None else jnp.swapaxes(mask, 0, 1)
+    directions = 2 if self.bidirectional else 1
+
+    layers, dropouts = [], []
+    size = xs.shape[-1]
+    for index, cell in enumerate(self.layers):
+      params = self.param(f'layer{index}', self._init_layer, cell, size)
+      if self.bidirectional:
+        params = (params['fw'], params['bw'])
+      layers.append((cell, params))
+      dropouts.append(self._variational_masks(batch_size, size, train))
+      size = self.hidden_size * directions
+
+    per_step = train and self.dropout_kind == 'per_step' and self.dropout > 0
+    ys, _ = recurrence.stack(
+        layers, xs, mask=time_mask, bidirectional=self.bidirectional,
+        dropouts=dropouts, remat=self.remat,
+        between=self._per_step_dropout if per_step else None)
+    ys = self._readout_dropout(ys, train)
+    if self.readout == 'every':
+      return jnp.swapaxes(nn.Dense(self.output_size, name='readout')(ys), 0, 1)
+    lengths = (jnp.full(batch_size, ys.shape[0]) if mask is None
+               else mask.sum(1))
+    features = ys[lengths - 1, jnp.arange(batch_size)]
+    if self.bidirectional:
+      features = jnp.concatenate(
+          [features[:, :self.hidden_size], ys[0, :, self.hidden_size:]], -1)
+    return nn.Dense(self.output_size, name='readout')(features)
+
+  def _init_layer(self, key, cell, input_size):
+    if not self.bidirectional:
+      return cell.init(key, input_size, self.hidden_size)
+    k_fw, k_bw = jax.random.split(key)
+    return {'fw': cell.init(k_fw, input_size, self.hidden_size),
+            'bw': cell.init(k_bw, input_size, self.hidden_size)}
+
+  def _variational_masks(self, batch_size, input_size, train):
+    input_rate = self.dropout if self.dropout_kind == 'variational' else 0.0
+    if not train or (input_rate == 0 and self.recurrent_dropout == 0):
+      return None
+    draw = lambda: recurrence.variational_dropout(
+        self.make_rng('dropout'), batch_size, input_size, self.hidden_size,
+        input_rate=input_rate, state_rate=self.recurrent_dropout)
+    return (draw(), draw()) if self.bidirectional else draw()
+
+  def _per_step_dropout(self, index, xs):
+    del index
+    return nn.Dropout(self.dropout, deterministic=False)(xs)
+
+  def _readout_dropout(self, ys, train):
+    if not train or self.dropout == 0:
+      return ys
+    if self.dropout_kind == 'per_step':
+      return nn.Dropout(self.dropout, deterministic=False)(ys)
+    return nn.Dropout(self.dropout, broadcast_dims=(0,),
+                      deterministic=False)(ys)
+
+  def constrain(self, variables):
+    """Each layer's `cell.constrain` (IndRNN's clip), for after an update."""
+    params = dict(variables['params'])
+    for index, cell in enumerate(self.layers):
+      name = f'layer{index}'
+      if self.bidirectional:
+        params[name] = {d: cell.constrain(params[name][d]) for d in ('fw', 'bw')}
+      else:
+        params[name] = cell.constrain(params[name])
+    return {**variables, 'params': params}
+
+  def num_params(self, variables) -> int:
+    """Trainable parameters, each cell counted its own way (CW-RNN's mask)."""
+    params = variables['params']
+    total = 0
+    for name, value in params.items():
+      if name.startswith('layer'):
+        cell = self.layers[int(name[len('layer'):])]
+        parts = value.values() if self.bidirectional else [value]
+        total += sum(cell.num_params(p) for p in parts)
+      else:
+        total += sum(a.size for a in jax.tree_util.tree_leaves(value))
+    return total
+
+
+def build(config: ml_collections.ConfigDict, task) -> RNN:
+  """The model of `config` for `task`."""
+  check_config(config)
+  m = config.model
+  return RNN(
+      layers=layer_cells(config), input_kind=task.input_kind,
+      input_size=task.input_size, output_size=task.output_size,
+      readout=task.readout, hidden_size=m.hidden_size,
+      bidirectional=m.bidirectional, encoder_size=m.encoder_size,
+      dropout=m.dropout, dropout_kind=m.dropout_kind,
+      recurrent_dropout=m.recurrent_dropout, remat=m.remat)

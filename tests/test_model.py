@@ -1,0 +1,161 @@
+"""The model: readouts against the recurrence run by hand, padding, dropout,
+parameter counts and the layer cells a config asks for."""
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import pytest
+
+from configs import common
+from rnnzoo import cells
+from rnnzoo import model as model_lib
+from rnnzoo import recurrence
+
+KEY = jax.random.PRNGKey(0)
+
+
+def _model(cell='gru', readout='last', input_kind='real', **kwargs):
+  layers = kwargs.pop('layers', (cells.get(cell),))
+  return model_lib.RNN(layers=layers, input_kind=input_kind, input_size=3,
+                       output_size=4, readout=readout, hidden_size=5, **kwargs)
+
+
+def _dense(params, x):
+  return x @ params['kernel'] + params['bias']
+
+
+@pytest.mark.parametrize('bidirectional', [False, True])
+def test_last_readout_reads_the_last_valid_step(bidirectional):
+  model = _model(bidirectional=bidirectional)
+  x = jax.random.normal(KEY, (3, 7, 3))
+  mask = jnp.arange(7)[None] < jnp.array([7, 4, 1])[:, None]
+  variables = model.init(KEY, x, mask)
+  out = model.apply(variables, x, mask)
+  p = variables['params']
+  for b, length in enumerate([7, 4, 1]):
+    xs = x[b:b + 1, :length].swapaxes(0, 1)
+    cell = cells.get('gru')
+    if bidirectional:
+      ys, _ = recurrence.bidirectional(
+          cell, (p['layer0']['fw'], p['layer0']['bw']), xs)
+      features = jnp.concatenate([ys[-1, :, :5], ys[0, :, 5:]], -1)
+    else:
+      ys, _ = recurrence.unroll(cell, p['layer0'], xs)
+      features = ys[-1]
+    np.testing.assert_allclose(out[b:b + 1], _dense(p['readout'], features),
+                               atol=1e-5)
+
+
+def test_padding_never_changes_a_prediction():
+  model = _model('lstm', input_kind='tokens', encoder_size=6)
+  tokens = jnp.array([[5, 1, 2, 0, 0, 0, 0, 0]])
+  mask = tokens > 0
+  variables = model.init(KEY, tokens, mask)
+  short = model.apply(variables, tokens[:, :3])
+  padded = model.apply(variables, tokens, mask)
+  noisy = model.apply(variables, tokens.at[:, 3:].set(2), mask)
+  np.testing.assert_allclose(padded, short, atol=1e-6)
+  np.testing.assert_allclose(noisy, short, atol=1e-6)
+
+
+def test_every_step_readout_stacks_layers():
+  layers = (cells.get('lstm'), cells.get('dilated', base='gru', dilation=2))
+  model = _model(readout='every', layers=layers)
+  x = jax.random.normal(KEY, (2, 6, 3))
+  variables = model.init(KEY, x)
+  out = model.apply(variables, x)
+  p = variables['params']
+  ys, _ = recurrence.stack([(layers[0], p['layer0']), (layers[1], p['layer1'])],
+                           x.swapaxes(0, 1))
+  np.testing.assert_allclose(out, _dense(p['readout'], ys).swapaxes(0, 1),
+                             atol=1e-5)
+  assert out.shape == (2, 6, 4)
+
+
+@pytest.mark.parametrize('kind', ['variational', 'per_step'])
+def test_dropout_acts_only_in_training(kind):
+  model = _model('lstm', readout='every', dropout=0.5, dropout_kind=kind,
+                 recurrent_dropout=0.3)
+  x = jax.random.normal(KEY, (2, 6, 3))
+  variables = model.init(KEY, x)
+  evaluation = model.apply(variables, x)
+  np.testing.assert_array_equal(evaluation, model.apply(variables, x))
+  one = model.apply(variables, x, train=True, rngs={'dropout': KEY})
+  again = model.apply(variables, x, train=True, rngs={'dropout': KEY})
+  other = model.apply(variables, x, train=True,
+                      rngs={'dropout': jax.random.PRNGKey(1)})
+  np.testing.assert_array_equal(one, again)
+  assert not np.allclose(one, evaluation) and not np.allclose(one, other)
+
+
+def test_variational_readout_dropout_keeps_one_mask_over_time():
+  model = _model('vanilla', readout='every', dropout=0.5)
+  x = jax.random.normal(KEY, (4, 9, 3))
+  variables = model.init(KEY, x)
+  # Route hidden unit j to output j: a unit dropped before the readout then
+  # shows as a zero output.
+  variables['params']['readout'] = {'kernel': jnp.eye(5, 4),
+                                    'bias': jnp.zeros(4)}
+  out = model.apply(variables, x, train=True, rngs={'dropout': KEY})
+  dropped = np.asarray(out) == 0.0
+  assert dropped.any() and (~dropped).any()
+  np.testing.assert_array_equal(dropped, dropped[:, :1].repeat(9, axis=1))
+
+
+def _config(**model):
+  return ml_collections.ConfigDict(dict(cell=common.cell('indrnn'),
+                                        model=common.model(**model)))
+
+
+def test_layer_cells_apply_dilations_and_top_layer_options():
+  config = _config(num_layers=3, dilations=(1, 2, 4),
+                   top_layer_options={'last_layer': True})
+  layers = model_lib.layer_cells(config)
+  assert layers[0] == cells.get('indrnn')
+  assert layers[1] == cells.get('dilated', base='indrnn', dilation=2)
+  assert layers[2] == cells.get('dilated', base='indrnn', dilation=4,
+                                last_layer=True)
+
+
+@pytest.mark.parametrize('model_options,message', [
+    (dict(num_layers=2, dilations=(1, 2, 4)), r'model.dilations=\(1, 2, 4\)'),
+    (dict(hidden_size=0), r'model.hidden_size=0'),
+    (dict(dropout=1.0), r'model.dropout=1.0.*\[0, 1\)'),
+    (dict(dropout_kind='zoneout'), r"model.dropout_kind='zoneout'"),
+])
+def test_impossible_model_fields_are_refused(model_options, message):
+  with pytest.raises(ValueError, match=message):
+    model_lib.check_config(_config(**model_options))
+
+
+def test_dilations_with_a_dilated_cell_are_refused():
+  config = ml_collections.ConfigDict(dict(
+      cell=common.cell('dilated'), model=common.model(num_layers=1,
+                                                      dilations=(2,))))
+  with pytest.raises(ValueError, match=r"cell.name='dilated'"):
+    model_lib.check_config(config)
+
+
+def test_num_params_counts_each_cell_its_own_way():
+  layers = (cells.get('cwrnn', periods=(1, 5)),)
+  model = model_lib.RNN(layers=layers, input_kind='real', input_size=3,
+                        output_size=4, readout='last', hidden_size=6,
+                        bidirectional=True)
+  variables = model.init(KEY, jnp.ones((1, 2, 3)))
+  cell_params = 3 * 6 + (9 + 9 + 9) + 6  # w_x, masked w_h, b
+  assert model.num_params(variables) == 2 * cell_params + 12 * 4 + 4
+
+
+def test_constrain_clips_every_indrnn_layer():
+  layers = (cells.get('indrnn', seq_len=10),) * 2
+  model = _model(layers=layers, bidirectional=True)
+  variables = model.init(KEY, jnp.ones((1, 2, 3)))
+  big = jax.tree_util.tree_map(lambda a: a + 10.0, variables)
+  clipped = model.constrain(big)
+  for name in ('layer0', 'layer1'):
+    for direction in ('fw', 'bw'):
+      np.testing.assert_allclose(clipped['params'][name][direction]['u'],
+                                 2 ** 0.1, rtol=1e-6)
+  np.testing.assert_array_equal(clipped['params']['readout']['kernel'],
+                                big['params']['readout']['kernel'])
