@@ -14,7 +14,7 @@ matmul instead of T small ones accumulated in the loop.
 
 import functools
 import math
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -135,7 +135,8 @@ _bidirectional = bidirectional
 
 def stack(layers: Sequence[tuple[base.Cell, object]], xs: Array, *,
           mask: Array | None = None, bidirectional: bool = False,
-          dropouts: Sequence | None = None, remat: bool = False):
+          dropouts: Sequence | None = None, remat: bool = False,
+          between: Callable[[int, Array], Array] | None = None):
   """Runs layers one above the other, each reading the outputs of the last.
 
   Args:
@@ -144,6 +145,8 @@ def stack(layers: Sequence[tuple[base.Cell, object]], xs: Array, *,
     xs, mask, remat: as in `unroll`.
     bidirectional: every layer runs both ways (`bidirectional`).
     dropouts: None, or one entry per layer, passed as that layer's `dropout`.
+    between: applied as between(index, inputs) to each layer's inputs (a
+      per-step dropout, say).
 
   Returns:
     The top layer's outputs and the list of every layer's final carry.
@@ -152,6 +155,8 @@ def stack(layers: Sequence[tuple[base.Cell, object]], xs: Array, *,
   carries = []
   for index, (cell, params) in enumerate(layers):
     dropout = dropouts[index] if dropouts is not None else None
+    if between is not None:
+      xs = between(index, xs)
     xs, carry = run(cell, params, xs, mask=mask, dropout=dropout, remat=remat)
     carries.append(carry)
   return xs, carries

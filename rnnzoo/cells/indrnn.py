@@ -21,7 +21,7 @@ class IndRNN(base.Cell):
 
   The gradient through T steps scales with u^T, so the paper keeps
   |u| <= gamma^(1/T) (gamma: the largest tolerated growth, 2 for the adding
-  problem). With seq_len = T set, u ~ U(0, gamma^(1/T)) and, in the top layer
+  problem). With seq_len = T > 0, u ~ U(0, gamma^(1/T)) and, in the top layer
   of a network that reads only the last step (last_layer=True),
   u ~ U(gamma^(-1/T), gamma^(1/T)); without it, u ~ U(0, 1) (all ones in a
   last layer) and the bound is 1, the authors' default. With recurrent_clip,
@@ -30,31 +30,29 @@ class IndRNN(base.Cell):
 
   name = 'indrnn'
   activation: str = 'relu'
-  seq_len: int | None = None
+  seq_len: int = 0
   gamma: float = 2.0
   last_layer: bool = False
   recurrent_clip: bool = True
-  input_std: float | None = None
+  input_std: float = 0.0
 
   def validate(self):
     base.check_choice('activation', self.activation, base.ACTIVATIONS)
-    if self.seq_len is not None:
-      base.check_number('seq_len', self.seq_len, minimum=1, integer=True)
+    base.check_number('seq_len', self.seq_len, minimum=0, integer=True)
     base.check_number('gamma', self.gamma, minimum=1, strict=True)
     base.check_bool('last_layer', self.last_layer)
     base.check_bool('recurrent_clip', self.recurrent_clip)
-    if self.input_std is not None:
-      base.check_number('input_std', self.input_std, minimum=0, strict=True)
+    base.check_number('input_std', self.input_std, minimum=0)
 
   @property
   def bound(self) -> float:
-    """The largest allowed |u|: gamma^(1/seq_len), or 1 without seq_len."""
+    """The largest allowed |u|: gamma^(1/seq_len), or 1 when seq_len is 0."""
     return self.gamma ** (1 / self.seq_len) if self.seq_len else 1.0
 
   def init(self, key, input_size, hidden_size):
     base.check_sizes(input_size, hidden_size)
     k_x, k_u = jax.random.split(key)
-    if self.input_std is None:
+    if not self.input_std:
       w_x = base.glorot_uniform(k_x, input_size, hidden_size)
     else:
       w_x = self.input_std * jax.random.normal(k_x, (input_size, hidden_size))

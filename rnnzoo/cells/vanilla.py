@@ -15,26 +15,25 @@ class Vanilla(base.Cell):
     h_t = act(x_t W_x + h_{t-1} W_h + b),    act = tanh or relu
 
   Parameters: w_x [D, H], w_h [H, H], b [H]; carry h. Weights: Glorot-uniform
-  w_x (or N(0, input_std^2) when input_std is set), orthogonal w_h (or the
+  w_x (or N(0, input_std^2) when input_std > 0), orthogonal w_h (or the
   identity when recurrent_init='identity'), zero b.
   """
 
   name = 'vanilla'
   activation: str = 'tanh'
   recurrent_init: str = 'orthogonal'
-  input_std: float | None = None
+  input_std: float = 0.0
 
   def validate(self):
     base.check_choice('activation', self.activation, base.ACTIVATIONS)
     base.check_choice('recurrent_init', self.recurrent_init,
                       ('orthogonal', 'identity'))
-    if self.input_std is not None:
-      base.check_number('input_std', self.input_std, minimum=0, strict=True)
+    base.check_number('input_std', self.input_std, minimum=0)
 
   def init(self, key, input_size, hidden_size):
     base.check_sizes(input_size, hidden_size)
     k_x, k_h = jax.random.split(key)
-    if self.input_std is None:
+    if not self.input_std:
       w_x = base.glorot_uniform(k_x, input_size, hidden_size)
     else:
       w_x = self.input_std * jax.random.normal(k_x, (input_size, hidden_size))
@@ -62,4 +61,4 @@ class IRNN(Vanilla):
   name = 'irnn'
   activation: str = 'relu'
   recurrent_init: str = 'identity'
-  input_std: float | None = 0.001
+  input_std: float = 0.001

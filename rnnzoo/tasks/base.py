@@ -240,7 +240,7 @@ def majority_baseline(labels: np.ndarray, num_classes: int) -> dict:
   return {'accuracy': float(freq.max()), 'ce': entropy}
 
 
-def load_tfds(name: str, split: str, data_dir: str | None, download: bool):
+def load_tfds(name: str, split: str, data_dir: str, download: bool):
   """A TFDS data source (ArrayRecord, read without TensorFlow).
 
   Offline, a missing data set fails at once with a message saying how to
@@ -248,7 +248,7 @@ def load_tfds(name: str, split: str, data_dir: str | None, download: bool):
   """
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
   try:
-    return tfds.data_source(name, split=split, data_dir=data_dir,
+    return tfds.data_source(name, split=split, data_dir=data_dir or None,
                             download=download)
   except Exception as error:  # pylint: disable=broad-except
     where = data_dir or '~/tensorflow_datasets'

@@ -12,7 +12,7 @@ UNKNOWN = 0  # id of characters absent from the training text
 
 
 @functools.lru_cache(maxsize=None)
-def _texts(path: str, valid_fraction: float, data_dir: str | None,
+def _texts(path: str, valid_fraction: float, data_dir: str,
            download: bool) -> tuple[str, str]:
   """(training text, validation text) of a local file or tiny_shakespeare."""
   if not path:
@@ -60,7 +60,7 @@ class CharLM(base.Classification):
   path: str = ''
   seq_len: int = 128
   valid_fraction: float = 0.1
-  data_dir: str | None = None
+  data_dir: str = ''  # '' for TFDS's default, ~/tensorflow_datasets
   download: bool = False
 
   def validate(self):

@@ -19,7 +19,7 @@ def words(text: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=None)
-def _read(split: str, data_dir: str | None, download: bool):
+def _read(split: str, data_dir: str, download: bool):
   """(list of word lists, labels [N]) of a TFDS imdb_reviews split."""
   source = base.load_tfds('imdb_reviews', split, data_dir, download)
   examples = [source[i] for i in range(len(source))]
@@ -48,7 +48,7 @@ class IMDB(base.Classification):
   input_kind = 'tokens'
   vocab_size: int = 20_000
   max_len: int = 256
-  data_dir: str | None = None
+  data_dir: str = ''  # '' for TFDS's default, ~/tensorflow_datasets
   download: bool = False
 
   def validate(self):

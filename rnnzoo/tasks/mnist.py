@@ -9,7 +9,7 @@ from rnnzoo.tasks import base
 
 
 @functools.lru_cache(maxsize=None)
-def _read(split: str, data_dir: str | None, download: bool):
+def _read(split: str, data_dir: str, download: bool):
   """All images [N, 28, 28] uint8 and labels [N] of a TFDS mnist split."""
   source = base.load_tfds('mnist', split, data_dir, download)
   examples = [source[i] for i in range(len(source))]
@@ -38,7 +38,7 @@ class MNIST(base.Classification):
   name = 'mnist'
   order: str = 'pixel'
   permutation_seed: int = 92916
-  data_dir: str | None = None
+  data_dir: str = ''  # '' for TFDS's default, ~/tensorflow_datasets
   download: bool = False
 
   def validate(self):

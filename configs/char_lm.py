@@ -1,0 +1,30 @@
+r"""Character-level language modelling, in bits per character.
+
+On tiny_shakespeare (TFDS; prepare it with `tfds build tiny_shakespeare
+--file_format=array_record`) or on any local text file:
+
+  python launch.py --config=configs/char_lm.py --workdir=runs/shakespeare
+  python launch.py --config=configs/char_lm.py \
+      --config.task.path=/path/to/book.txt --workdir=runs/book
+
+The arg takes cell, hidden, layers, seq_len and runlocal. A 2-layer LSTM of
+256 units, Adam 2e-3, windows of 128 characters.
+"""
+
+from configs import common
+
+
+def get_config(arg=None):
+  arg = common.parse_arg(arg, cell='lstm', hidden=256, layers=2, seq_len=128,
+                         runlocal=False)
+  config = common.config(
+      seed=0, num_steps=5000, batch_size=64,
+      task=common.task('char_lm', seq_len=arg.seq_len),
+      cell=common.cell(arg.cell),
+      model=common.model(hidden_size=arg.hidden, num_layers=arg.layers,
+                         encoder_size=64),
+      optim=common.optim('adam', lr=2e-3, clip_norm=1.0),
+      log=common.log(every=100, eval_every=1000, checkpoint_every=1000))
+  if arg.runlocal:
+    common.shrink(config, seq_len=min(arg.seq_len, 16))
+  return config

@@ -1,0 +1,247 @@
+"""The train loop: every config end to end, resume after SIGKILL, the NaN
+guard, determinism, data parallelism and a short learning test."""
+
+import dataclasses
+import glob
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import orbax.checkpoint as ocp
+import pytest
+import tensorflow_datasets as tfds
+from tensorboardX.proto import event_pb2
+
+from rnnzoo import config_util
+from rnnzoo import tasks
+from rnnzoo import train
+from rnnzoo.tasks import adding
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIGS = sorted(os.path.basename(p) for p in glob.glob(
+    os.path.join(ROOT, 'configs', '*.py'))
+                 if not os.path.basename(p).startswith(('_', 'common')))
+
+
+def load(spec, **overrides):
+  config = config_util.load(os.path.join(ROOT, 'configs', spec))
+  return config_util.override(config, overrides)
+
+
+def read_jsonl(path):
+  with open(path) as f:
+    return [json.loads(line) for line in f]
+
+
+def read_events(workdir):
+  """{(tag, step): value} from the run's TensorBoard event files."""
+  scalars = {}
+  for path in glob.glob(os.path.join(workdir, 'tensorboard', '*')):
+    with open(path, 'rb') as f:
+      data = f.read()
+    offset = 0
+    while offset < len(data):
+      (length,) = struct.unpack('<Q', data[offset:offset + 8])
+      event = event_pb2.Event()
+      event.ParseFromString(data[offset + 12:offset + 12 + length])
+      offset += 12 + length + 4
+      for value in event.summary.value:
+        scalars[(value.tag, event.step)] = value.simple_value
+  return scalars
+
+
+@pytest.fixture(name='mock_tfds', autouse=True)
+def fixture_mock_tfds():
+  with tfds.testing.mock_data(num_examples=64):
+    yield
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_every_config_runs_locally(name, tmp_path):
+  config = load(f'{name}:runlocal')
+  results = train.train_and_evaluate(config, str(tmp_path))
+  assert results['status'] == 'done' and results['steps'] == 20
+  with open(tmp_path / 'config.json') as f:
+    assert json.load(f) == json.loads(config.to_json())
+  with open(tmp_path / 'results.json') as f:
+    assert json.load(f) == results
+  metric = results['metric']
+  assert np.isfinite(results['final'][metric])
+  assert metric in results['baseline'] and results['num_params'] > 0
+  rows = read_jsonl(tmp_path / 'metrics.jsonl')
+  train_rows = [r for r in rows if 'train/loss' in r]
+  assert [r['step'] for r in train_rows] == [5, 10, 15, 20]
+  for key in ('train/loss', 'train/grad_norm', 'train/param_norm',
+              'train/update_norm', 'train/lr'):
+    assert all(np.isfinite(r[key]) for r in train_rows)
+  events = read_events(str(tmp_path))
+  for row in rows:
+    for key, value in row.items():
+      if key != 'step':
+        assert events[(key, row['step'])] == pytest.approx(value, rel=1e-6)
+  assert sorted(os.listdir(tmp_path / 'checkpoints')) == ['10', '20']
+  with open(tmp_path / 'artifacts.json') as f:
+    json.load(f)
+
+
+def test_a_finished_run_is_not_run_again(tmp_path):
+  config = load('adding.py:runlocal')
+  first = train.train_and_evaluate(config, str(tmp_path))
+  again = train.train_and_evaluate(config, str(tmp_path))
+  assert again == first
+
+
+def test_a_longer_run_continues_from_the_checkpoint(tmp_path):
+  short = train.train_and_evaluate(load('adding.py:runlocal'), str(tmp_path))
+  longer = train.train_and_evaluate(load('adding.py:runlocal', num_steps=30),
+                                    str(tmp_path))
+  assert short['steps'] == 20 and longer['steps'] == 30
+  reference = train.train_and_evaluate(
+      load('adding.py:runlocal', num_steps=30), str(tmp_path / 'straight'))
+  assert longer['final'] == reference['final']
+
+
+def test_a_workdir_of_another_config_is_refused_unless_overwritten(tmp_path):
+  train.train_and_evaluate(load('adding.py:runlocal'), str(tmp_path))
+  other = load('adding.py:runlocal,cell=gru')
+  with pytest.raises(ValueError, match=r'holds a run of a different config'
+                     r".*cell.name: 'lstm' there, 'gru' here"):
+    train.train_and_evaluate(other, str(tmp_path))
+  results = train.train_and_evaluate(other, str(tmp_path), overwrite=True)
+  assert results['status'] == 'done'
+  with open(tmp_path / 'config.json') as f:
+    assert json.load(f)['cell']['name'] == 'gru'
+
+
+def test_same_seed_gives_identical_metrics(tmp_path):
+  config = load('copy.py:runlocal,cell=gru', num_steps=30)
+  for name in ('a', 'b'):
+    train.train_and_evaluate(config, str(tmp_path / name))
+  with open(tmp_path / 'a' / 'metrics.jsonl') as f:
+    first = f.read()
+  with open(tmp_path / 'b' / 'metrics.jsonl') as f:
+    assert f.read() == first
+  other = config_util.override(config, {'seed': 1})
+  train.train_and_evaluate(other, str(tmp_path / 'c'))
+  with open(tmp_path / 'c' / 'metrics.jsonl') as f:
+    assert f.read() != first
+
+
+def test_an_lstm_beats_the_adding_baseline(tmp_path):
+  config = load('adding.py', num_steps=800, batch_size=32,
+                **{'model.hidden_size': 32, 'optim.lr': 1e-2,
+                   'log.eval_every': 800, 'log.checkpoint_every': 800})
+  results = train.train_and_evaluate(config, str(tmp_path))
+  assert results['final']['eval/mse'] < 0.3 * results['baseline']['eval/mse']
+
+
+# ----------------------------------------------------------------------------
+# Failures: a diverging run, a killed run.
+
+
+@dataclasses.dataclass(frozen=True)
+class NaNAdding(adding.Adding):
+  """The adding problem with NaN inputs from the 13th batch on."""
+  name = 'nan_adding'
+
+  def prepare(self, item, batch_size):
+    batch = super().prepare(item, batch_size)
+    return batch | {'x': jnp.where(item[2] >= 12, jnp.nan, batch['x'])}
+
+
+def test_a_nan_marks_the_run_diverged_and_keeps_the_checkpoint(
+    tmp_path, monkeypatch):
+  monkeypatch.setitem(tasks._REGISTRY._classes, 'nan_adding', NaNAdding)  # pylint: disable=protected-access
+  config = load('adding.py:runlocal', num_steps=40)
+  config.task.name = 'nan_adding'
+  results = train.train_and_evaluate(config, str(tmp_path))
+  assert results['status'] == 'diverged'
+  assert 'not finite at step 13' in results['error']
+  assert 'checkpoint (step 10)' in results['error']
+  with open(tmp_path / 'results.json') as f:
+    assert json.load(f)['status'] == 'diverged'
+  assert sorted(os.listdir(tmp_path / 'checkpoints')) == ['10']
+  restored = ocp.CheckpointManager(
+      str(tmp_path / 'checkpoints')).restore(10, args=ocp.args.Composite(
+          state=ocp.args.StandardRestore(), data=ocp.args.JsonRestore()))
+  assert int(restored.state['step']) == 10
+  assert all(np.isfinite(a).all() for a in
+             jax.tree_util.tree_leaves(restored.state['params']))
+
+
+def _launch(workdir, *extra):
+  workdir.mkdir(parents=True, exist_ok=True)
+  log = open(workdir.parent / f'{workdir.name}.log', 'ab')  # pylint: disable=consider-using-with
+  return subprocess.Popen(
+      [sys.executable, os.path.join(ROOT, 'launch.py'),
+       '--config=' + os.path.join(ROOT, 'configs', 'adding.py:runlocal'),
+       f'--workdir={workdir}', '--config.num_steps=400', '--config.log.every=20',
+       '--config.log.eval_every=100', '--config.log.checkpoint_every=20',
+       *extra], cwd=ROOT, stdout=log, stderr=log)
+
+
+def test_a_killed_run_resumes_to_the_same_metrics(tmp_path):
+  killed = _launch(tmp_path / 'killed')
+  checkpoints = tmp_path / 'killed' / 'checkpoints'
+  deadline = time.time() + 120
+  while not (checkpoints.exists() and any(
+      name.isdigit() for name in os.listdir(checkpoints))):
+    assert killed.poll() is None and time.time() < deadline
+    time.sleep(0.02)
+  killed.send_signal(signal.SIGKILL)
+  killed.wait()
+  rows = read_jsonl(tmp_path / 'killed' / 'metrics.jsonl')
+  assert rows and rows[-1]['step'] < 400, 'the run ended before the kill'
+  for workdir in ('killed', 'straight'):
+    process = _launch(tmp_path / workdir)
+    assert process.wait() == 0, (tmp_path / f'{workdir}.log').read_text()
+  resumed = read_jsonl(tmp_path / 'killed' / 'metrics.jsonl')
+  straight = read_jsonl(tmp_path / 'straight' / 'metrics.jsonl')
+  assert resumed == straight
+  assert resumed[-1]['step'] == 400
+
+
+# ----------------------------------------------------------------------------
+# Data parallelism.
+
+_RUN_ON_DEVICES = """
+import json, sys, tensorflow_datasets as tfds
+sys.path.insert(0, {root!r})
+import jax
+from rnnzoo import config_util, train
+config = config_util.load({spec!r})
+config = config_util.override(config, {{'num_steps': 10, 'log.every': 10}})
+results = train.train_and_evaluate(config, {workdir!r})
+print(json.dumps([jax.device_count(), results['final'], results['metric']]))
+"""
+
+
+@pytest.mark.parametrize('spec', ['adding.py:runlocal', 'mnist1d.py:runlocal'])
+def test_two_devices_give_the_loss_of_one(spec, tmp_path):
+  finals = []
+  for devices in (1, 2):
+    code = _RUN_ON_DEVICES.format(
+        root=ROOT, spec=os.path.join(ROOT, 'configs', spec),
+        workdir=str(tmp_path / str(devices)))
+    env = dict(os.environ, JAX_PLATFORMS='cpu',
+               XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}')
+    output = subprocess.run([sys.executable, '-c', code], env=env, cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    count, final, metric = json.loads(output.stdout.strip().splitlines()[-1])
+    assert count == devices
+    finals.append(final)
+  for key in ('train/loss', 'train/grad_norm', metric):
+    assert finals[1][key] == pytest.approx(finals[0][key], rel=1e-4)
+
+
+def test_a_batch_that_does_not_split_over_the_devices_is_refused(monkeypatch):
+  monkeypatch.setattr(jax, 'device_count', lambda: 3)
+  with pytest.raises(ValueError, match=r'batch_size=8 .*divisible by the 3'):
+    train.check_config(load('adding.py:runlocal'))
