@@ -121,8 +121,14 @@ class RNN(nn.Module):
   remat: bool = False
 
   @nn.compact
-  def __call__(self, x, mask=None, *, train: bool = False):
-    """x [B, T, D] or [B, T] ids, mask [B, T] -> [B, O] or [B, T, O]."""
+  def __call__(self, x, mask=None, *, train: bool = False, offsets=None):
+    """x [B, T, D] or [B, T] ids, mask [B, T] -> [B, O] or [B, T, O].
+
+    offsets: None, or per layer the `offsets` of `recurrence.unroll`
+    (time-major; a (forward, backward) pair when bidirectional). Each
+    layer's inputs are sown into the 'intermediates' collection as
+    'inputs{index}'.
+    """
     batch_size = x.shape[0]
     if self.input_kind == 'tokens':
       features = nn.Embed(self.input_size,
@@ -147,10 +153,16 @@ class RNN(nn.Module):
       size = self.hidden_size * directions
 
     per_step = train and self.dropout_kind == 'per_step' and self.dropout > 0
+
+    def between(index, inputs):
+      self.sow('intermediates', f'inputs{index}', inputs)
+      if per_step:
+        return nn.Dropout(self.dropout, deterministic=False)(inputs)
+      return inputs
+
     ys, _ = recurrence.stack(
         layers, xs, mask=time_mask, bidirectional=self.bidirectional,
-        dropouts=dropouts, remat=self.remat,
-        between=self._per_step_dropout if per_step else None)
+        dropouts=dropouts, remat=self.remat, between=between, offsets=offsets)
     ys = self._readout_dropout(ys, train)
     if self.readout == 'every':
       return jnp.swapaxes(nn.Dense(self.output_size, name='readout')(ys), 0, 1)
@@ -177,10 +189,6 @@ class RNN(nn.Module):
         self.make_rng('dropout'), batch_size, input_size, self.hidden_size,
         input_rate=input_rate, state_rate=self.recurrent_dropout)
     return (draw(), draw()) if self.bidirectional else draw()
-
-  def _per_step_dropout(self, index, xs):
-    del index
-    return nn.Dropout(self.dropout, deterministic=False)(xs)
 
   def _readout_dropout(self, ys, train):
     if not train or self.dropout == 0:

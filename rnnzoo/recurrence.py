@@ -68,7 +68,8 @@ def lengths_to_mask(lengths: Array, max_len: int) -> Array:
 
 def unroll(cell: base.Cell, params, xs: Array, carry=None, *,
            mask: Array | None = None, reverse: bool = False,
-           dropout: Dropout | None = None, remat: bool = False):
+           dropout: Dropout | None = None, remat: bool = False,
+           offsets: Array | None = None):
   """Runs `cell` over `xs` [T, B, D]; returns (ys [T, B, H], final carry).
 
   Args:
@@ -85,37 +86,44 @@ def unroll(cell: base.Cell, params, xs: Array, carry=None, *,
     remat: recompute the forward pass in segments of ~sqrt(T) steps during
       the backward pass, keeping only the segments' first carries (memory
       O(sqrt(T)) carries instead of O(T), for long sequences).
+    offsets: [T, B, H] added to each step's new hidden state before the next
+      step reads it. Zeros change nothing; their gradient is dL/dh_t, the
+      total derivative through all later steps (see rnnzoo.diagnostics).
 
   Returns:
     ys [T, B, H] and the final carry.
   """
-  _check_inputs(cell, params, xs, carry, mask, dropout)
+  _check_inputs(cell, params, xs, carry, mask, dropout, offsets)
   if reverse:
-    ys, carry = unroll(cell, params, _reverse_valid(xs, mask), carry,
-                       mask=mask, dropout=dropout, remat=remat)
-    return _reverse_valid(ys, mask), carry
+    flip = lambda a: None if a is None else reverse_valid(a, mask)
+    ys, carry = unroll(cell, params, flip(xs), carry, mask=mask,
+                       dropout=dropout, remat=remat, offsets=flip(offsets))
+    return flip(ys), carry
   if isinstance(cell, dilated_lib.Dilated):
-    return _unroll_dilated(cell, params, xs, carry, mask, dropout, remat)
+    return _unroll_dilated(cell, params, xs, carry, mask, dropout, remat,
+                           offsets)
   if carry is None:
     carry = cell.initial_carry(params, xs.shape[1])
   dropout = dropout or Dropout()
   if dropout.inputs is not None:
     xs = xs * dropout.inputs
   if remat:
-    return _unroll_remat(cell, params, xs, carry, mask, dropout.state)
+    return _unroll_remat(cell, params, xs, carry, mask, dropout.state,
+                         offsets)
   inputs = cell.project(params, xs)
-  return _scan(cell, params, inputs, carry, mask, dropout.state)
+  return _scan(cell, params, inputs, carry, mask, dropout.state, offsets)
 
 
 def bidirectional(cell: base.Cell, params, xs: Array, *,
                   mask: Array | None = None, dropout=None,
-                  remat: bool = False):
+                  remat: bool = False, offsets=None):
   """A forward and a backward pass of `cell` over `xs`, outputs concatenated.
 
   Args:
     cell, xs, mask, remat: as in `unroll`.
     params: the pair (forward params, backward params).
     dropout: None, or the pair (forward Dropout, backward Dropout).
+    offsets: None, or the pair (forward offsets, backward offsets).
 
   Returns:
     ys [T, B, 2H] (forward features first) and (forward carry, backward
@@ -123,10 +131,11 @@ def bidirectional(cell: base.Cell, params, xs: Array, *,
   """
   params_fw, params_bw = params
   dropout_fw, dropout_bw = dropout or (None, None)
+  offsets_fw, offsets_bw = offsets or (None, None)
   ys_fw, carry_fw = unroll(cell, params_fw, xs, mask=mask, dropout=dropout_fw,
-                           remat=remat)
+                           remat=remat, offsets=offsets_fw)
   ys_bw, carry_bw = unroll(cell, params_bw, xs, mask=mask, reverse=True,
-                           dropout=dropout_bw, remat=remat)
+                           dropout=dropout_bw, remat=remat, offsets=offsets_bw)
   return jnp.concatenate([ys_fw, ys_bw], axis=-1), (carry_fw, carry_bw)
 
 
@@ -136,7 +145,8 @@ _bidirectional = bidirectional
 def stack(layers: Sequence[tuple[base.Cell, object]], xs: Array, *,
           mask: Array | None = None, bidirectional: bool = False,
           dropouts: Sequence | None = None, remat: bool = False,
-          between: Callable[[int, Array], Array] | None = None):
+          between: Callable[[int, Array], Array] | None = None,
+          offsets: Sequence | None = None):
   """Runs layers one above the other, each reading the outputs of the last.
 
   Args:
@@ -147,6 +157,7 @@ def stack(layers: Sequence[tuple[base.Cell, object]], xs: Array, *,
     dropouts: None, or one entry per layer, passed as that layer's `dropout`.
     between: applied as between(index, inputs) to each layer's inputs (a
       per-step dropout, say).
+    offsets: None, or one entry per layer, passed as that layer's `offsets`.
 
   Returns:
     The top layer's outputs and the list of every layer's final carry.
@@ -157,7 +168,8 @@ def stack(layers: Sequence[tuple[base.Cell, object]], xs: Array, *,
     dropout = dropouts[index] if dropouts is not None else None
     if between is not None:
       xs = between(index, xs)
-    xs, carry = run(cell, params, xs, mask=mask, dropout=dropout, remat=remat)
+    xs, carry = run(cell, params, xs, mask=mask, dropout=dropout, remat=remat,
+                    offsets=None if offsets is None else offsets[index])
     carries.append(carry)
   return xs, carries
 
@@ -166,7 +178,7 @@ def stack(layers: Sequence[tuple[base.Cell, object]], xs: Array, *,
 # Input checks.
 
 
-def _check_inputs(cell, params, xs, carry, mask, dropout):
+def _check_inputs(cell, params, xs, carry, mask, dropout, offsets):
   """Raises a ValueError naming the argument whose shape or type is wrong."""
   if not isinstance(cell, base.Cell):
     raise ValueError(f'cell={cell!r} is not a Cell: build one with '
@@ -203,8 +215,12 @@ def _check_inputs(cell, params, xs, carry, mask, dropout):
         jax.tree_util.tree_leaves(expected)):
       raise ValueError(f'carry is {got}: cell {cell.name!r} with these params '
                        f'and batch {batch_size} needs {expected}')
+  hidden_size = cell.hidden_size(params)
+  expected_offsets = (num_steps, batch_size, hidden_size)
+  if offsets is not None and offsets.shape != expected_offsets:
+    raise ValueError(f'offsets has shape {offsets.shape}: it must be '
+                     f'[T, B, H] = {expected_offsets}')
   if dropout is not None:
-    hidden_size = cell.hidden_size(params)
     for field, size in (('inputs', input_size), ('state', hidden_size)):
       m = getattr(dropout, field)
       if m is not None and m.shape != (batch_size, size):
@@ -217,8 +233,9 @@ def _check_inputs(cell, params, xs, carry, mask, dropout):
 # Reverse, dilation and remat: rewritten into the plain forward scan.
 
 
-def _reverse_valid(x: Array, mask: Array | None) -> Array:
-  """Reverses each column's valid prefix of x [T, B, ...] in time."""
+def reverse_valid(x: Array, mask: Array | None) -> Array:
+  """Reverses each sequence's valid prefix of x [T, B, ...] in time (the
+  padding after it stays in place)."""
   if mask is None:
     return x[::-1]
   lengths = mask.sum(0)
@@ -231,7 +248,7 @@ def _expand(a: Array, ndim: int) -> Array:
   return a.reshape(a.shape + (1,) * (ndim - a.ndim))
 
 
-def _unroll_dilated(cell, params, xs, carry, mask, dropout, remat):
+def _unroll_dilated(cell, params, xs, carry, mask, dropout, remat, offsets):
   """Runs a dilated cell as its base cell over d interleaved sub-sequences.
 
   Time t = s*d + k becomes step s of sub-sequence k, batch row k*B + b: a
@@ -260,7 +277,8 @@ def _unroll_dilated(cell, params, xs, carry, mask, dropout, remat):
       cell.cell, params, fold(xs),
       tree_map(lambda a: a.reshape((d * batch_size,) + a.shape[2:]), carry),
       mask=None if mask is None else fold(mask),
-      dropout=Dropout(tile(dropout.inputs), tile(dropout.state)), remat=remat)
+      dropout=Dropout(tile(dropout.inputs), tile(dropout.state)), remat=remat,
+      offsets=None if offsets is None else fold(offsets))
   ys = ys.reshape((sub_steps * d, batch_size) + ys.shape[2:])[:num_steps]
   # Slot j of the returned carry holds the state at time L - d + j (L: the
   # sequence's length), the final carry of sub-sequence (L - d + j) mod d.
@@ -274,7 +292,7 @@ def _unroll_dilated(cell, params, xs, carry, mask, dropout, remat):
   return ys, carry
 
 
-def _unroll_remat(cell, params, xs, carry, mask, state_mask):
+def _unroll_remat(cell, params, xs, carry, mask, state_mask, offsets):
   """`_scan` in checkpointed segments of ceil(sqrt(T)) steps."""
   num_steps, batch_size = xs.shape[:2]
   segment = math.ceil(math.sqrt(num_steps))
@@ -288,15 +306,17 @@ def _unroll_remat(cell, params, xs, carry, mask, state_mask):
     return a.reshape((segments, segment) + a.shape[1:])
 
   @jax.checkpoint
-  def run_segment(params, carry, xs, mask, state_mask):
+  def run_segment(params, carry, xs, mask, offsets, state_mask):
     return _scan(cell, params, cell.project(params, xs), carry, mask,
-                 state_mask)
+                 state_mask, offsets)
 
   def body(carry, segment_inputs):
     ys, carry = run_segment(params, carry, *segment_inputs, state_mask)
     return carry, ys
 
-  carry, ys = jax.lax.scan(body, carry, (split(xs), split(mask)))
+  segment_offsets = None if offsets is None else split(offsets)
+  carry, ys = jax.lax.scan(body, carry,
+                           (split(xs), split(mask), segment_offsets))
   return ys.reshape((segments * segment,) + ys.shape[2:])[:num_steps], carry
 
 
@@ -358,9 +378,14 @@ class _CarryParts:
         [next(floats) if f else next(others) for f in self.is_float])
 
 
-def _masked_update(cell, params, carry, inputs_t, r, mask_t):
-  """`cell.update`; where mask_t is False the carry is kept and h_t is 0."""
+def _masked_update(cell, params, carry, inputs_t, r, mask_t, offset_t):
+  """`cell.update`, then + offset_t on the new hidden state; where mask_t
+  is False the carry is kept and h_t is 0."""
   new_carry, h = cell.update(params, carry, inputs_t, r)
+  if offset_t is not None:
+    new_carry = base.replace_hidden(new_carry,
+                                    base.hidden(new_carry) + offset_t)
+    h = h + offset_t
   if mask_t is None:
     return new_carry, h
   new_carry = tree_map(lambda n, o: jnp.where(_expand(mask_t, n.ndim), n, o),
@@ -376,30 +401,32 @@ def _dropped_recurrent(cell, params, carry, state_mask):
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
-def _scan(cell, params, inputs, carry, mask, state_mask):
+def _scan(cell, params, inputs, carry, mask, state_mask, offsets):
   """Runs `cell` over projected inputs [T, B, G*H]; returns (ys, carry)."""
 
   def body(carry, step_inputs):
-    inputs_t, mask_t = step_inputs
+    inputs_t, mask_t, offset_t = step_inputs
     r = _dropped_recurrent(cell, params, carry, state_mask)
-    return _masked_update(cell, params, carry, inputs_t, r, mask_t)
+    return _masked_update(cell, params, carry, inputs_t, r, mask_t, offset_t)
 
-  carry, ys = _scan_prefetch(body, carry, (inputs, mask), inputs.shape[0])
+  carry, ys = _scan_prefetch(body, carry, (inputs, mask, offsets),
+                             inputs.shape[0])
   return ys, carry
 
 
-def _scan_fwd(cell, params, inputs, carry, mask, state_mask):
+def _scan_fwd(cell, params, inputs, carry, mask, state_mask, offsets):
   """The forward pass, keeping each step's incoming carry and recurrent term."""
 
   def body(carry, step_inputs):
-    inputs_t, mask_t = step_inputs
+    inputs_t, mask_t, offset_t = step_inputs
     r = _dropped_recurrent(cell, params, carry, state_mask)
-    new_carry, h = _masked_update(cell, params, carry, inputs_t, r, mask_t)
+    new_carry, h = _masked_update(cell, params, carry, inputs_t, r, mask_t,
+                                  offset_t)
     return new_carry, (h, carry, r)
 
-  final, (ys, carries, rs) = _scan_prefetch(body, carry, (inputs, mask),
-                                            inputs.shape[0])
-  return (ys, final), (params, inputs, carries, rs, mask, state_mask)
+  final, (ys, carries, rs) = _scan_prefetch(
+      body, carry, (inputs, mask, offsets), inputs.shape[0])
+  return (ys, final), (params, inputs, carries, rs, mask, state_mask, offsets)
 
 
 def _scan_bwd(cell, residuals, cotangents):
@@ -411,14 +438,14 @@ def _scan_bwd(cell, residuals, cotangents):
   one vjp over all T*B rows at once (cells treat batch rows independently)
   gives the gradients of the params and of the projected inputs.
   """
-  params, inputs, carries, rs, mask, state_mask = residuals
+  params, inputs, carries, rs, mask, state_mask, offsets = residuals
   d_ys, d_final = cotangents
   num_steps, batch_size = inputs.shape[:2]
   parts = _CarryParts(d_final)
 
-  def update_floats(params, floats, others, inputs_t, r, mask_t):
+  def update_floats(params, floats, others, inputs_t, r, mask_t, offset_t):
     new_carry, h = _masked_update(cell, params, parts.join(floats, others),
-                                  inputs_t, r, mask_t)
+                                  inputs_t, r, mask_t, offset_t)
     return parts.floats(new_carry), h
 
   def recurrent_floats(params, floats, others, state_mask):
@@ -426,10 +453,11 @@ def _scan_bwd(cell, residuals, cotangents):
                               state_mask)
 
   def body(d_carry, step):
-    inputs_t, carry, r, d_h, mask_t = step
+    inputs_t, carry, r, d_h, mask_t, offset_t = step
     others = parts.others(carry)
     _, vjp_update = jax.vjp(
-        lambda c, r: update_floats(params, c, others, inputs_t, r, mask_t),
+        lambda c, r: update_floats(params, c, others, inputs_t, r, mask_t,
+                                   offset_t),
         parts.floats(carry), r)
     d_prev, d_r = vjp_update((d_carry, d_h))
     _, vjp_recurrent = jax.vjp(
@@ -439,7 +467,7 @@ def _scan_bwd(cell, residuals, cotangents):
     return tree_map(jnp.add, d_prev, d_prev_r), d_carry
 
   d_initial, d_carries = _scan_prefetch(
-      body, parts.floats(d_final), (inputs, carries, rs, d_ys, mask),
+      body, parts.floats(d_final), (inputs, carries, rs, d_ys, mask, offsets),
       num_steps, reverse=True)
 
   def rows(a):
@@ -451,9 +479,9 @@ def _scan_bwd(cell, residuals, cotangents):
                 jnp.tile(state_mask, (num_steps, 1)))
   floats, others = parts.floats(carries), parts.others(carries)
   _, vjp_update = jax.vjp(
-      lambda p, x, r: update_floats(p, floats, others, x, r, mask_rows),
-      params, rows(inputs), rs)
-  d_params, d_inputs, d_rs = vjp_update((d_carries, rows(d_ys)))
+      lambda p, x, r, o: update_floats(p, floats, others, x, r, mask_rows, o),
+      params, rows(inputs), rs, tree_map(rows, offsets))
+  d_params, d_inputs, d_rs, d_offsets = vjp_update((d_carries, rows(d_ys)))
   _, vjp_recurrent = jax.vjp(
       lambda p: recurrent_floats(p, floats, others, state_rows), params)
   (d_params_r,) = vjp_recurrent(d_rs)
@@ -463,7 +491,8 @@ def _scan_bwd(cell, residuals, cotangents):
   return (tree_map(jnp.add, d_params, d_params_r),
           d_inputs.reshape(inputs.shape), d_carry,
           None if mask is None else np.zeros(mask.shape, jax.dtypes.float0),
-          None if state_mask is None else jnp.zeros_like(state_mask))
+          None if state_mask is None else jnp.zeros_like(state_mask),
+          None if offsets is None else d_offsets.reshape(offsets.shape))
 
 
 _scan.defvjp(_scan_fwd, _scan_bwd)

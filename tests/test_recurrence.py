@@ -16,7 +16,7 @@ T, B, D = 9, 3, 3
 LENGTHS = jnp.array([9, 5, 1])
 
 
-def loop(cell, params, xs, carry=None, mask=None, dropout=None):
+def loop(cell, params, xs, carry=None, mask=None, dropout=None, offsets=None):
   """The recurrence as a Python loop of `cell.step`, differentiable by JAX."""
   dropout = dropout or recurrence.Dropout()
   carry = cell.initial_carry(params, xs.shape[1]) if carry is None else carry
@@ -29,6 +29,9 @@ def loop(cell, params, xs, carry=None, mask=None, dropout=None):
     if dropout.state is not None:
       seen = base.replace_hidden(carry, base.hidden(carry) * dropout.state)
     new, h = cell.update(params, carry, inputs[t], cell.recurrent(params, seen))
+    if offsets is not None:
+      new = base.replace_hidden(new, base.hidden(new) + offsets[t])
+      h = h + offsets[t]
     if mask is not None:
       m = mask[t]
       new = jax.tree_util.tree_map(
@@ -96,6 +99,52 @@ def test_unroll_gradients_equal_python_loop(cell, masked, dropped):
   grads, ref = (jax.tree_util.tree_map(
       lambda a: a if is_float(a) else np.zeros(a.shape), g) for g in (grads, ref))
   assert_trees_close(grads, ref, atol=2e-5)
+
+
+def test_offsets_give_the_gradient_with_respect_to_each_hidden_state(cell):
+  if isinstance(cell, cells.Dilated):
+    pytest.skip('the loop adds offsets to the whole dilated buffer')
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  mask = recurrence.lengths_to_mask(LENGTHS, T)
+  weight = jax.random.normal(jax.random.PRNGKey(3), (T, B, conftest.HIDDEN))
+
+  def loss(run, offsets):
+    ys, carry = run(cell, params, xs, mask=mask, offsets=offsets)
+    return jnp.sum(ys * weight) + jnp.sum(jnp.sin(cell.hidden(carry)))
+
+  zeros = jnp.zeros((T, B, conftest.HIDDEN))
+  grads = jax.grad(lambda o: loss(recurrence.unroll, o))(zeros)
+  np.testing.assert_allclose(grads, jax.grad(lambda o: loss(loop, o))(zeros),
+                             atol=1e-5)
+  np.testing.assert_array_equal(grads[5:, 1], 0.0)  # padding
+  assert np.all(np.abs(grads[:5, 1]).sum(-1) > 0)
+
+
+def test_dilated_offsets_match_the_plain_step():
+  cell = cells.get('dilated', base='lstm', dilation=3)
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  weight = jax.random.normal(jax.random.PRNGKey(3), (T, B, conftest.HIDDEN))
+
+  def plain(offsets):
+    carry = cell.initial_carry(params, B)
+    total = 0.0
+    projected = cell.project(params, xs)
+    for t in range(T):
+      carry, h = cell.step(params, carry, projected[t])
+      newest_h = carry[0][-1] + offsets[t]
+      carry = (carry[0].at[-1].set(newest_h), carry[1])
+      total += jnp.sum((h + offsets[t]) * weight[t])
+    return total
+
+  def folded(offsets):
+    ys, _ = recurrence.unroll(cell, params, xs, offsets=offsets)
+    return jnp.sum(ys * weight)
+
+  zeros = jnp.zeros((T, B, conftest.HIDDEN))
+  np.testing.assert_allclose(jax.grad(folded)(zeros), jax.grad(plain)(zeros),
+                             atol=1e-5)
 
 
 def test_padded_batch_equals_sequences_run_one_by_one(cell):

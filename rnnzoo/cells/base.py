@@ -14,6 +14,9 @@ functions of explicit arrays:
   update(params, carry, inputs_t, r) -> (carry, h_t)  the rest of the step
   step(params, carry, inputs_t) -> (carry, h_t)       = update(.., recurrent(..))
 
+Cells write `update` as `forward`, which also returns the step's gate
+activations by name ({} for cells without gates) for diagnostics.
+
 `step` is the recurrence; splitting it into `recurrent` and `update` lets
 `recurrence.unroll` compute the weight gradient of the recurrent matmul as one
 large matmul over all steps after the backward scan instead of one small one
@@ -100,7 +103,7 @@ class Cell(options.Configurable):
 
   Subclasses set `name` and `blocks` (G: how many blocks of H columns `w_x`
   has), declare their options as dataclass fields, check them in `validate`,
-  and define `init` and `update` (and `recurrent` when the state enters the
+  and define `init` and `forward` (and `recurrent` when the state enters the
   step through something other than `h @ w_h`).
   """
 
@@ -132,8 +135,18 @@ class Cell(options.Configurable):
     """h_{t-1} @ w_h: the matmul through which the previous state enters."""
     return hidden(carry) @ params['w_h']
 
-  def update(self, params: Params, carry: Carry, inputs_t: Array, r):
+  def forward(self, params: Params, carry: Carry, inputs_t: Array, r):
+    """`update`, returning (carry, h_t, {gate name: activations [B, H]})."""
     raise NotImplementedError
+
+  def update(self, params: Params, carry: Carry, inputs_t: Array, r):
+    """The step after `recurrent`: (carry_{t-1}, inputs_t, r) -> (carry_t, h_t)."""
+    carry, h, _ = self.forward(params, carry, inputs_t, r)
+    return carry, h
+
+  def gates(self, params: Params, carry: Carry, inputs_t: Array, r):
+    """The gate activations of the step, by name ({} without gates)."""
+    return self.forward(params, carry, inputs_t, r)[2]
 
   def step(self, params: Params, carry: Carry, inputs_t: Array):
     """One time step: (carry_{t-1}, inputs_t [B, G*H]) -> (carry_t, h_t [B, H])."""

@@ -80,13 +80,13 @@ class CWRNN(base.Cell):
     h, _ = carry
     return h @ (params['w_h'] * self.recurrent_mask(h.shape[-1]))
 
-  def update(self, params, carry, inputs_t, r):
+  def forward(self, params, carry, inputs_t, r):
     h_prev, t = carry
     periods = self.unit_periods(h_prev.shape[-1])
     active = t[:, None] % periods == 0
     h = jnp.where(active, base.ACTIVATIONS[self.activation](inputs_t + r),
                   h_prev)
-    return (h, t + 1), h
+    return (h, t + 1), h, {}
 
   def num_params(self, params):
     mask = self.recurrent_mask(self.hidden_size(params))

@@ -73,12 +73,12 @@ class Dilated(base.Cell):
     oldest = jax.tree_util.tree_map(lambda a: a[0], carry)
     return self.cell.recurrent(params, oldest)
 
-  def update(self, params, carry, inputs_t, r):
+  def forward(self, params, carry, inputs_t, r):
     oldest = jax.tree_util.tree_map(lambda a: a[0], carry)
-    new, h = self.cell.update(params, oldest, inputs_t, r)
+    new, h, gates = self.cell.forward(params, oldest, inputs_t, r)
     carry = jax.tree_util.tree_map(
         lambda a, n: jnp.concatenate([a[1:], n[None]]), carry, new)
-    return carry, h
+    return carry, h, gates
 
   def constrain(self, params):
     return self.cell.constrain(params)

@@ -49,7 +49,7 @@ class GRU(base.Cell):
     hidden_size = carry.shape[-1]
     return carry @ params['w_h'][:, :2 * hidden_size], carry
 
-  def update(self, params, carry, inputs_t, r):
+  def forward(self, params, carry, inputs_t, r):
     x_r, x_z, x_n = jnp.split(inputs_t, 3, axis=-1)
     if self.reset_after:
       a_r, a_z, a_n = jnp.split(r, 3, axis=-1)
@@ -63,7 +63,7 @@ class GRU(base.Cell):
       n = jnp.tanh(x_n + (reset * h_prev) @ w_hn)
     z = sigmoid(x_z + a_z)
     h = (1 - z) * n + z * carry
-    return h, h
+    return h, h, {'r': reset, 'z': z}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,10 +91,10 @@ class MGU(base.Cell):
   def recurrent(self, params, carry):
     return carry @ params['w_h'][:, :carry.shape[-1]], carry
 
-  def update(self, params, carry, inputs_t, r):
+  def forward(self, params, carry, inputs_t, r):
     a_f, h_prev = r
     x_f, x_n = jnp.split(inputs_t, 2, axis=-1)
     f = sigmoid(x_f + a_f)
     n = jnp.tanh(x_n + (f * h_prev) @ params['w_h'][:, carry.shape[-1]:])
     h = (1 - f) * carry + f * n
-    return h, h
+    return h, h, {'f': f}

@@ -63,9 +63,9 @@ class IndRNN(base.Cell):
   def recurrent(self, params, carry):
     return params['u'] * carry
 
-  def update(self, params, carry, inputs_t, r):
+  def forward(self, params, carry, inputs_t, r):
     h = base.ACTIVATIONS[self.activation](inputs_t + r)
-    return h, h
+    return h, h, {}
 
   def constrain(self, params):
     if not self.recurrent_clip:

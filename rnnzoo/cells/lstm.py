@@ -48,12 +48,13 @@ class LSTM(base.Cell):
     h = super().initial_carry(params, batch_size)
     return (h, h)
 
-  def update(self, params, carry, inputs_t, r):
+  def forward(self, params, carry, inputs_t, r):
     _, c = carry
     z_i, z_f, z_g, z_o = jnp.split(inputs_t + r, 4, axis=-1)
-    c = sigmoid(z_f) * c + sigmoid(z_i) * jnp.tanh(z_g)
-    h = sigmoid(z_o) * jnp.tanh(c)
-    return (h, c), h
+    i, f, o = sigmoid(z_i), sigmoid(z_f), sigmoid(z_o)
+    c = f * c + i * jnp.tanh(z_g)
+    h = o * jnp.tanh(c)
+    return (h, c), h, {'i': i, 'f': f, 'o': o}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,11 +82,12 @@ class Peephole(LSTM):
     zeros = jnp.zeros(hidden_size, jnp.float32)
     return params | {'p_i': zeros, 'p_f': zeros, 'p_o': zeros}
 
-  def update(self, params, carry, inputs_t, r):
+  def forward(self, params, carry, inputs_t, r):
     _, c_prev = carry
     z_i, z_f, z_g, z_o = jnp.split(inputs_t + r, 4, axis=-1)
     i = sigmoid(z_i + params['p_i'] * c_prev)
     f = sigmoid(z_f + params['p_f'] * c_prev)
     c = f * c_prev + i * jnp.tanh(z_g)
-    h = sigmoid(z_o + params['p_o'] * c) * jnp.tanh(c)
-    return (h, c), h
+    o = sigmoid(z_o + params['p_o'] * c)
+    h = o * jnp.tanh(c)
+    return (h, c), h, {'i': i, 'f': f, 'o': o}

@@ -43,10 +43,11 @@ class RAN(base.Cell):
     hidden_size = params['b'].shape[0] // 2
     return xs @ params['w_x'] + jnp.pad(params['b'], (0, hidden_size))
 
-  def update(self, params, carry, inputs_t, r):
+  def forward(self, params, carry, inputs_t, r):
     _, c = carry
     x_i, x_f, content = jnp.split(inputs_t, 3, axis=-1)
     a_i, a_f = jnp.split(r, 2, axis=-1)
-    c = base.sigmoid(x_i + a_i) * content + base.sigmoid(x_f + a_f) * c
+    i, f = base.sigmoid(x_i + a_i), base.sigmoid(x_f + a_f)
+    c = i * content + f * c
     h = jnp.tanh(c) if self.activation == 'tanh' else c
-    return (h, c), h
+    return (h, c), h, {'i': i, 'f': f}

@@ -43,9 +43,9 @@ class Vanilla(base.Cell):
       w_h = base.orthogonal(k_h, hidden_size)
     return {'w_x': w_x, 'w_h': w_h, 'b': jnp.zeros(hidden_size, jnp.float32)}
 
-  def update(self, params, carry, inputs_t, r):
+  def forward(self, params, carry, inputs_t, r):
     h = base.ACTIVATIONS[self.activation](inputs_t + r)
-    return h, h
+    return h, h, {}
 
 
 @dataclasses.dataclass(frozen=True)
