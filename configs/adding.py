@@ -43,3 +43,12 @@ def get_config(arg=None):
   if arg.runlocal:
     common.shrink(config, seq_len=min(arg.seq_len, 20))
   return config
+
+
+def get_sweep(arg=None):
+  """Every cell of the zoo, three seeds each, at the arg's settings."""
+  del arg
+  return [{'config_arg': f'cell={cell}', 'seed': seed}
+          for cell in ('vanilla', 'irnn', 'lstm', 'peephole', 'gru', 'mgu',
+                       'ran', 'indrnn', 'cwrnn')
+          for seed in range(3)]

@@ -49,12 +49,14 @@ def log(**overrides) -> ml_collections.ConfigDict:
   return _section(train.default_log_config(), 'config.log', overrides)
 
 
-def config(*, seed=0, num_steps, batch_size, task, cell, model, optim,
-           log) -> ml_collections.ConfigDict:  # pylint: disable=redefined-outer-name
-  """Assembles the sections in their fixed order."""
+def config(*, seed=0, num_steps, batch_size, task, cell, model, optim, log,
+           cpus=1, gpus=0) -> ml_collections.ConfigDict:  # pylint: disable=redefined-outer-name
+  """Assembles the sections in their fixed order; `resources` is what a
+  sweep gives each run on a Ray cluster."""
   return ml_collections.ConfigDict(dict(
       seed=seed, num_steps=num_steps, batch_size=batch_size, task=task,
-      cell=cell, model=model, optim=optim, log=log))
+      cell=cell, model=model, optim=optim, log=log,
+      resources=dict(cpus=cpus, gpus=gpus)))
 
 
 def shrink(config_: ml_collections.ConfigDict,

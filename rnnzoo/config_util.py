@@ -8,7 +8,6 @@ private) so that a notebook gets exactly the config the command line gets.
 """
 
 import importlib.util
-import json
 import os
 from typing import Any
 
@@ -96,5 +95,19 @@ def override(config: ml_collections.ConfigDict,
   return config
 
 
-def to_json(config: ml_collections.ConfigDict) -> str:
-  return json.dumps(config.to_dict(), indent=2, sort_keys=False)
+def spec_of(argv) -> str | None:
+  """The 'FILE[:arg]' of the last --config=... in a command line."""
+  specs = [a.split('=', 1)[1] for a in argv if a.startswith('--config=')]
+  return specs[-1] if specs else None
+
+
+def check_flags(argv) -> None:
+  """Loads --config=FILE[:arg] and checks that every --config.FIELD exists,
+  raising a one-line error (config_flags would print a traceback)."""
+  spec = spec_of(argv)
+  if spec is None:
+    return
+  config = load(spec)
+  for arg in argv:
+    if arg.startswith('--config.'):
+      get(config, arg[len('--config.'):].split('=', 1)[0])

@@ -35,6 +35,7 @@ import orbax.checkpoint as ocp
 import tensorboardX
 
 from rnnzoo import cells
+from rnnzoo import diagnostics
 from rnnzoo import model as model_lib
 from rnnzoo import optim as optim_lib
 from rnnzoo import options
@@ -43,7 +44,7 @@ from rnnzoo import tasks
 SECTIONS = ('seed', 'num_steps', 'batch_size', 'task', 'cell', 'model',
             'optim', 'log')
 # Fields that may change when a run is continued in the same workdir.
-RESUMABLE_CHANGES = ('num_steps', 'log')
+RESUMABLE_CHANGES = ('num_steps', 'log', 'resources')
 
 
 def default_log_config() -> ml_collections.ConfigDict:
@@ -53,6 +54,8 @@ def default_log_config() -> ml_collections.ConfigDict:
       eval_every=1000,         # evaluate on the task's eval set
       checkpoint_every=1000,   # save a checkpoint
       keep_checkpoints=2,
+      diagnostics_at=(),       # steps (0: at init) at which to save the
+                               # gradient through time and gate statistics
   ))
 
 
@@ -96,6 +99,12 @@ def check_config(config: ml_collections.ConfigDict) -> None:
   for field in ('every', 'eval_every', 'checkpoint_every', 'keep_checkpoints'):
     options.check_number(f'log.{field}', config.log[field], minimum=1,
                          integer=True)
+  for step in config.log.get('diagnostics_at', ()):
+    options.check_number('log.diagnostics_at', step, minimum=0,
+                         maximum=config.num_steps, integer=True)
+  for field in ('cpus', 'gpus'):
+    options.check_number(f'resources.{field}',
+                         config.get('resources', {}).get(field, 0), minimum=0)
 
 
 def _registry_entry(section: ml_collections.ConfigDict, registry):
@@ -390,6 +399,16 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
   started = time.perf_counter()
   final, status, message = {}, 'done', None
   window, window_steps = None, 0
+  diagnostics_at = set(config.log.get('diagnostics_at', ()))
+  diagnostic_batch = task.prepare(eval_items[0], batch_size)
+
+  def diagnose(step):
+    if lead and step in diagnostics_at:
+      diagnostics.save(workdir, step, model, state.params, task,
+                       diagnostic_batch)
+
+  if start_step == 0:
+    diagnose(0)
 
   def save(step):
     manager.save(step, args=ocp.args.Composite(
@@ -404,6 +423,7 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
     window = measurements if window is None else jax.tree_util.tree_map(
         jnp.add, window, measurements)
     window_steps += 1
+    diagnose(step)
     log_now = is_time(step, config.log.every, num_steps)
     eval_now = is_time(step, config.log.eval_every, num_steps)
     save_now = is_time(step, config.log.checkpoint_every, num_steps)

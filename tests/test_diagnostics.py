@@ -1,0 +1,144 @@
+"""Diagnostics: the gradient through time against closed forms, gate
+statistics on tensors built by hand, and the files a run writes."""
+
+import json
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from configs import common
+from rnnzoo import cells
+from rnnzoo import config_util
+from rnnzoo import diagnostics
+from rnnzoo import model as model_lib
+from rnnzoo import tasks
+from rnnzoo import train
+
+KEY = jax.random.PRNGKey(0)
+T, B, H = 12, 4, 6
+
+
+def _one_layer(cell, task, **model):
+  return model_lib.RNN(layers=(cell,), input_kind='real',
+                       input_size=task.input_size,
+                       output_size=task.output_size, readout=task.readout,
+                       hidden_size=H, **model)
+
+
+def test_identity_relu_rnn_passes_the_gradient_unchanged():
+  # With W_h = I and positive pre-activations, h_t = x_t W_x + h_{t-1} + b is
+  # linear and dh_T/dh_t = I: dL/dh_t is the same at every step.
+  task = tasks.get('adding', seq_len=T)
+  model = _one_layer(cells.get('irnn'), task)
+  batch = task.sample(KEY, B)
+  variables = model.init(KEY, batch['x'])
+  layer = variables['params']['layer0']
+  layer['w_x'] = jnp.abs(layer['w_x']) + 0.1
+  layer['b'] = jnp.full(H, 0.1)
+  norms = diagnostics.gradient_norms(model, variables, task, batch)['layer0']
+  np.testing.assert_allclose(norms, norms[-1], rtol=1e-5)
+  assert norms[-1] > 0
+
+
+def test_tanh_rnn_gradient_decays_like_the_closed_form():
+  # dL/dh_t = dL/dh_{t+1} diag(1 - h_{t+1}^2) W_h^T with W_h = 0.5 I.
+  task = tasks.get('adding', seq_len=T)
+  model = _one_layer(cells.get('vanilla'), task)
+  batch = task.sample(KEY, B)
+  variables = model.init(KEY, batch['x'])
+  variables['params']['layer0']['w_h'] = 0.5 * jnp.eye(H)
+  norms = diagnostics.gradient_norms(model, variables, task, batch)['layer0']
+  # The closed form, from the forward states.
+  p = variables['params']
+  h = np.zeros((B, H))
+  states = []
+  for x in np.asarray(batch['x']).swapaxes(0, 1):
+    h = np.tanh(x @ p['layer0']['w_x'] + h @ p['layer0']['w_h'] +
+                p['layer0']['b'])
+    states.append(h)
+  prediction = states[-1] @ p['readout']['kernel'] + p['readout']['bias']
+  grad = 2 * (prediction[:, 0] - np.asarray(batch['y']))[:, None] * np.asarray(
+      p['readout']['kernel'])[:, 0]
+  expected = [None] * T
+  for t in reversed(range(T)):
+    expected[t] = np.linalg.norm(grad, axis=1).mean()
+    grad = grad * (1 - states[t] ** 2) @ np.asarray(p['layer0']['w_h']).T
+  np.testing.assert_allclose(norms, expected, rtol=1e-4)
+  assert np.all(norms[:-1] <= 0.5 * norms[1:] + 1e-12)
+
+
+def test_gradient_norms_skip_padding_and_name_directions():
+  task = tasks.get('mnist1d')
+  model = _one_layer(cells.get('lstm'), task, bidirectional=True)
+  x = jax.random.normal(KEY, (B, T, 1))
+  mask = jnp.arange(T)[None] < jnp.array([T, 5, 3, 1])[:, None]
+  batch = {'x': x, 'mask': mask, 'y': jnp.arange(B), 'weight': jnp.ones(B)}
+  variables = model.init(KEY, x, mask)
+  norms = diagnostics.gradient_norms(model, variables, task, batch)
+  assert set(norms) == {'layer0/fw', 'layer0/bw'}
+  assert all(np.all(n > 0) for n in norms.values())
+
+
+def test_saturation_of_a_tensor_built_by_hand():
+  gates = np.array([[0.05, 0.5], [0.95, 0.2]])
+  assert diagnostics.saturation(gates) == 0.5
+  assert diagnostics.saturation(gates, np.array([[True], [False]])) == 0.5
+  assert diagnostics.saturation(gates, np.array([[False], [True]])) == 0.5
+  assert diagnostics.saturation(np.array([0.1, 0.9, 0.0, 1.0])) == 0.5
+
+
+def test_gate_statistics_cover_every_gate_of_every_layer():
+  layers = (cells.get('lstm'), cells.get('gru'))
+  model = model_lib.RNN(layers=layers, input_kind='real', input_size=2,
+                        output_size=1, readout='last', hidden_size=H)
+  x = jax.random.normal(KEY, (B, T, 2))
+  variables = model.init(KEY, x)
+  stats = diagnostics.gate_statistics(model, variables, {'x': x})
+  assert set(stats) == {'layer0/i', 'layer0/f', 'layer0/o', 'layer1/r',
+                        'layer1/z'}
+  for gate in stats.values():
+    assert sum(gate['histogram']) == T * B * H
+    assert 0 <= gate['saturated'] <= 1 and 0 < gate['mean'] < 1
+  # The forget gate of the first step, by hand: sigmoid(x W_f + b_f).
+  params = variables['params']['layer0']
+  first = jax.nn.sigmoid(x[:, 0] @ params['w_x'][:, H:2 * H] +
+                         params['b'][H:2 * H])
+  lstm_gates = diagnostics.gate_sequences(
+      layers[0], params, x.swapaxes(0, 1))
+  np.testing.assert_allclose(lstm_gates['f'][0], first, rtol=1e-5)
+
+
+def test_cells_without_gates_have_no_statistics():
+  model = _one_layer(cells.get('indrnn'), tasks.get('adding', seq_len=T))
+  x = jnp.ones((B, T, 2))
+  assert diagnostics.gate_statistics(model, model.init(KEY, x), {'x': x}) == {}
+
+
+def test_a_run_saves_diagnostics_at_the_steps_asked(tmp_path):
+  config = config_util.load('configs/adding.py:runlocal,cell=gru')
+  config = config_util.override(config, {'log.diagnostics_at': (0, 20)})
+  train.train_and_evaluate(config, str(tmp_path))
+  files = sorted(os.listdir(tmp_path / 'diagnostics'))
+  assert files == ['gates_step_0.png', 'gates_step_20.png',
+                   'gradients_step_0.png', 'gradients_step_20.png',
+                   'step_0.json', 'step_20.json']
+  with open(tmp_path / 'diagnostics' / 'step_20.json') as f:
+    report = json.load(f)
+  assert len(report['gradient_norms']['layer0']) == 20
+  assert set(report['gates']) == {'layer0/r', 'layer0/z'}
+  assert all((tmp_path / 'diagnostics' / f).stat().st_size > 1000
+             for f in files if f.endswith('.png'))
+
+
+def test_diagnostics_steps_outside_the_run_are_refused():
+  config = config_util.load('configs/adding.py:runlocal')
+  config = config_util.override(config, {'log.diagnostics_at': (5, 500)})
+  with pytest.raises(ValueError, match=r'log.diagnostics_at=500.*<= 20'):
+    train.check_config(config)
+
+
+def test_common_builds_the_diagnostics_field():
+  assert common.log().diagnostics_at == ()
