@@ -239,12 +239,19 @@ def is_time(step: int, every: int, total: int) -> bool:
 # Steps.
 
 
+def _prepare(task, item, batch_size: int, batch_sharding):
+  """The item's batch, split over the devices if `batch_sharding` is set."""
+  batch = task.prepare(item, batch_size)
+  if batch_sharding is None:
+    return batch
+  return jax.lax.with_sharding_constraint(batch, batch_sharding)
+
+
 def make_train_step(model, task, tx, batch_size: int, batch_sharding):
   """The jitted train step: (state, item) -> (state, measurements)."""
 
   def train_step(state: TrainState, item):
-    batch = jax.lax.with_sharding_constraint(
-        task.prepare(item, batch_size), batch_sharding)
+    batch = _prepare(task, item, batch_size, batch_sharding)
     dropout_key = jax.random.fold_in(state.rng, state.step)
 
     def loss_fn(params):
@@ -275,12 +282,11 @@ def make_train_step(model, task, tx, batch_size: int, batch_sharding):
   return train_step
 
 
-def make_eval_step(model, task, batch_size: int, batch_sharding):
+def make_eval_step(model, task, batch_size: int, batch_sharding=None):
   """(params, item) -> {metric: (sum, count)}."""
 
   def eval_step(params, item):
-    batch = jax.lax.with_sharding_constraint(
-        task.prepare(item, batch_size), batch_sharding)
+    batch = _prepare(task, item, batch_size, batch_sharding)
     outputs = model.apply(params, batch['x'], batch.get('mask'), train=False)
     return task.metrics(outputs, batch)
 
@@ -296,6 +302,23 @@ def evaluate(eval_step, params, items, put) -> dict[str, float]:
         jnp.add, totals, pairs)
   return {name: float(total / max(float(count), 1e-9))
           for name, (total, count) in jax.device_get(totals).items()}
+
+
+def restore(workdir: str, step: int | None = None):
+  """A run's model: (config, task, model, variables) at its latest
+  checkpoint, or at `step`."""
+  with open(os.path.join(workdir, 'config.json')) as f:
+    config = ml_collections.ConfigDict(json.load(f))
+  task = _registry_entry(config.task, tasks)
+  model = model_lib.build(config, task)
+  manager = ocp.CheckpointManager(
+      os.path.abspath(os.path.join(workdir, 'checkpoints')))
+  step = manager.latest_step() if step is None else step
+  if step is None:
+    raise ValueError(f'workdir={workdir!r} holds no checkpoint')
+  restored = manager.restore(step, args=ocp.args.Composite(
+      state=ocp.args.StandardRestore()))
+  return config, task, model, restored.state['params']
 
 
 # ----------------------------------------------------------------------------

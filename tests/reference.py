@@ -36,8 +36,9 @@ def vanilla(params, xs, activation='tanh'):
   return np.stack(ys), h
 
 
-def lstm(params, xs, peephole=False):
-  """LSTM with forget gate; with peephole, i and f see c_{t-1}, o sees c_t."""
+def lstm(params, xs, peephole=False, no_gate=''):
+  """LSTM with forget gate; with peephole, i and f see c_{t-1}, o sees c_t;
+  no_gate fixes that gate to 1."""
   p = _f64(params)
   w_xi, w_xf, w_xg, w_xo = _blocks(p['w_x'], 4)
   w_hi, w_hf, w_hg, w_ho = _blocks(p['w_h'], 4)
@@ -49,10 +50,10 @@ def lstm(params, xs, peephole=False):
   c = np.zeros_like(h)
   ys = []
   for x in np.asarray(xs, np.float64):
-    i = sigmoid(x @ w_xi + h @ w_hi + b_i + p_i * c)
-    f = sigmoid(x @ w_xf + h @ w_hf + b_f + p_f * c)
+    i = 1.0 if no_gate == 'i' else sigmoid(x @ w_xi + h @ w_hi + b_i + p_i * c)
+    f = 1.0 if no_gate == 'f' else sigmoid(x @ w_xf + h @ w_hf + b_f + p_f * c)
     c = f * c + i * np.tanh(x @ w_xg + h @ w_hg + b_g)
-    o = sigmoid(x @ w_xo + h @ w_ho + b_o + p_o * c)
+    o = 1.0 if no_gate == 'o' else sigmoid(x @ w_xo + h @ w_ho + b_o + p_o * c)
     h = o * np.tanh(c)
     ys.append(h)
   return np.stack(ys), (h, c)
@@ -179,8 +180,9 @@ def run_plain(cell, params, xs):
   functions = {
       'vanilla': lambda: vanilla(params, xs, options.get('activation')),
       'irnn': lambda: vanilla(params, xs, options.get('activation')),
-      'lstm': lambda: lstm(params, xs),
-      'peephole': lambda: lstm(params, xs, peephole=True),
+      'lstm': lambda: lstm(params, xs, no_gate=options.get('no_gate')),
+      'peephole': lambda: lstm(params, xs, peephole=True,
+                               no_gate=options.get('no_gate')),
       'gru': lambda: gru(params, xs, options.get('reset_after')),
       'mgu': lambda: mgu(params, xs),
       'ran': lambda: ran(params, xs, options.get('activation')),

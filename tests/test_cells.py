@@ -91,6 +91,7 @@ def test_unknown_option_names_the_valid_ones():
     ('vanilla', {'recurrent_init': 'eye'}, r"recurrent_init='eye'"),
     ('lstm', {'forget_bias': 'one'}, r"forget_bias='one'.*number"),
     ('gru', {'reset_after': 1}, r'reset_after=1'),
+    ('lstm', {'no_gate': 'g'}, r"no_gate='g'.*'i', 'f', 'o'"),
     ('indrnn', {'seq_len': -1}, r'seq_len=-1.*>= 0'),
     ('vanilla', {'input_std': -0.1}, r'input_std=-0.1.*>= 0'),
     ('indrnn', {'gamma': 1.0}, r'gamma=1.0.*> 1'),
@@ -147,6 +148,9 @@ def test_register_refuses_to_replace_silently():
     # CW-RNN: 8 modules of 8 units, D=1: 2,497 with a 65-parameter readout.
     ('cwrnn', {'periods': (1, 2, 4, 8, 16, 32, 64, 128)}, 1, 64, 2_497 - 65),
     ('dilated', {'base': 'vanilla', 'dilation': 4}, 1, 20, 440),
+    # Jozefowicz et al.'s ablations: one gate's weights unused.
+    ('lstm', {'no_gate': 'i'}, 2, 128, 3 * (2 * 128 + 128 * 128 + 128)),
+    ('peephole', {'no_gate': 'f'}, 2, 8, 3 * (2 * 8 + 8 * 8 + 8) + 2 * 8),
 ])
 def test_parameter_counts(name, options, input_size, hidden_size, expected):
   cell = cells.get(name, **options)
@@ -162,6 +166,16 @@ def test_lstm_forget_bias_starts_at_the_option():
   np.testing.assert_array_equal(params['b'][5:10], 2.0)
   np.testing.assert_array_equal(params['b'][:5], 0.0)
   np.testing.assert_array_equal(params['b'][10:], 0.0)
+
+
+def test_an_ablated_gate_gets_no_gradient():
+  cell = cells.get('lstm', no_gate='o')
+  params = conftest.random_params(cell, KEY, hidden_size=4)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (6, 2, 3))
+  grads = jax.grad(lambda p: jnp.sum(recurrence.unroll(cell, p, xs)[0]))(params)
+  np.testing.assert_array_equal(grads['w_h'][:, 12:], 0.0)
+  np.testing.assert_array_equal(grads['b'][12:], 0.0)
+  assert np.all(np.abs(grads['w_h'][:, :12]).sum(0) > 0)
 
 
 def test_irnn_starts_at_the_identity():

@@ -38,7 +38,8 @@ def _task_cases(text_file):
           tasks.get('char_lm', path=text_file, seq_len=16),
           tasks.get('mnist', order='permuted'),
           tasks.get('char_lm', seq_len=8),
-          tasks.get('imdb', vocab_size=60, max_len=10)]
+          tasks.get('imdb', vocab_size=60, max_len=10),
+          tasks.get('lookahead', seq_len=12, shift=3)]
 
 
 def _batches(task, seed, count, state=None):
@@ -153,6 +154,35 @@ def test_the_memoryless_strategy_scores_the_copy_baseline(delay):
   constant = jnp.zeros((256, delay + 20, 9)).at[..., 3].set(1.0)
   accuracy = float(base.mean(task.metrics(constant, batch)['acc_last10']))
   assert abs(accuracy - task.baseline()['acc_last10']) < 0.03
+
+
+# ----------------------------------------------------------------------------
+# Lookahead.
+
+
+def test_lookahead_labels_each_step_with_a_later_symbol():
+  task = tasks.get('lookahead', seq_len=12, shift=3, num_symbols=5)
+  batch = task.sample(jax.random.PRNGKey(0), 500)
+  symbols = np.asarray(batch['x']).argmax(-1)
+  y = np.asarray(batch['y'])
+  np.testing.assert_array_equal(y[:, :9], symbols[:, 3:])
+  np.testing.assert_array_equal(y[:, 9:], 0)
+  assert symbols.min() == 1 and symbols.max() == 5
+
+
+def test_a_model_of_the_past_scores_the_lookahead_baseline():
+  task = tasks.get('lookahead', seq_len=12, shift=3, num_symbols=5)
+  batch = task.sample(jax.random.PRNGKey(1), 4000)
+  # The best guess without the future: uniform over the symbols, then 'end'.
+  probs = np.zeros((4000, 12, 6))
+  probs[:, :9, 1:] = 1 / 5
+  probs[:, 9:, 0] = 1.0
+  logits = jnp.log(jnp.asarray(probs) + 1e-30)
+  ce = float(base.mean(task.metrics(logits, batch)['ce']))
+  assert ce == pytest.approx(task.baseline()['ce'], rel=1e-5)
+  guess = jnp.asarray(probs).at[:, :9, 2].add(0.1)  # one symbol, then 'end'
+  accuracy = float(base.mean(task.metrics(guess, batch)['accuracy']))
+  assert abs(accuracy - task.baseline()['accuracy']) < 0.01
 
 
 # ----------------------------------------------------------------------------
@@ -309,6 +339,7 @@ def test_unknown_task_names_the_closest():
     ('char_lm', {'seq_len': 1}, r'seq_len=1'),
     ('char_lm', {'valid_fraction': 1.5}, r'valid_fraction=1.5'),
     ('imdb', {'vocab_size': 2}, r'vocab_size=2'),
+    ('lookahead', {'shift': 50}, r'shift=50.*<= 49'),
 ])
 def test_impossible_task_options_are_refused(name, options, message):
   with pytest.raises(ValueError, match=message):

@@ -5,6 +5,7 @@ import dataclasses
 import glob
 import json
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -89,6 +90,25 @@ def test_every_config_runs_locally(name, tmp_path):
   assert sorted(os.listdir(tmp_path / 'checkpoints')) == ['10', '20']
   with open(tmp_path / 'artifacts.json') as f:
     json.load(f)
+
+
+def test_restore_gives_the_trained_model(tmp_path):
+  results = train.train_and_evaluate(load('mnist1d.py:runlocal'),
+                                     str(tmp_path))
+  config, task, model, variables = train.restore(str(tmp_path))
+  assert config.num_steps == 20 and task.name == 'mnist1d'
+  items = task.eval_items(config.seed, config.batch_size)
+  batch = task.prepare(items[0], config.batch_size)
+  outputs = model.apply(variables, batch['x'])
+  assert outputs.shape == (config.batch_size, 10)
+  eval_step = jax.jit(train.make_eval_step(model, task, config.batch_size,
+                                           None))
+  accuracy = train.evaluate(eval_step, variables, items, lambda item: item)
+  assert accuracy['accuracy'] == pytest.approx(
+      results['final']['eval/accuracy'], abs=1e-6)
+  shutil.rmtree(tmp_path / 'checkpoints')
+  with pytest.raises(ValueError, match='holds no checkpoint'):
+    train.restore(str(tmp_path))
 
 
 def test_a_finished_run_is_not_run_again(tmp_path):

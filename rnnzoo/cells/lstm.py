@@ -32,17 +32,35 @@ class LSTM(base.Cell):
   carry (h, c). The forget-gate bias starts at `forget_bias`, 1 by default as
   Jozefowicz, Zaremba & Sutskever 2015 recommend ("An empirical exploration of
   recurrent network architectures", ICML).
+
+  no_gate='i', 'f' or 'o' fixes that gate to 1, the ablations of Jozefowicz
+  et al. (NIG, NFG, NOG); its block of weights is then unused and not
+  counted by `num_params`.
   """
 
   name = 'lstm'
   blocks = 4
   forget_bias: float = 1.0
+  no_gate: str = ''
 
   def validate(self):
     base.check_number('forget_bias', self.forget_bias)
+    base.check_choice('no_gate', self.no_gate, ('', 'i', 'f', 'o'))
 
   def init(self, key, input_size, hidden_size):
     return _lstm_weights(key, input_size, hidden_size, self.forget_bias)
+
+  def _open(self, gate: str, value):
+    """The gate's activation, or 1 if it is the ablated one."""
+    return jnp.ones_like(value) if gate == self.no_gate else value
+
+  def num_params(self, params):
+    total = super().num_params(params)
+    if not self.no_gate:
+      return total
+    input_size, hidden_size = self.input_size(params), self.hidden_size(params)
+    unused = input_size * hidden_size + hidden_size * hidden_size + hidden_size
+    return total - unused - params.get(f'p_{self.no_gate}', jnp.zeros(0)).size
 
   def initial_carry(self, params, batch_size):
     h = super().initial_carry(params, batch_size)
@@ -51,7 +69,8 @@ class LSTM(base.Cell):
   def forward(self, params, carry, inputs_t, r):
     _, c = carry
     z_i, z_f, z_g, z_o = jnp.split(inputs_t + r, 4, axis=-1)
-    i, f, o = sigmoid(z_i), sigmoid(z_f), sigmoid(z_o)
+    i, f, o = (self._open(g, sigmoid(z))
+               for g, z in (('i', z_i), ('f', z_f), ('o', z_o)))
     c = f * c + i * jnp.tanh(z_g)
     h = o * jnp.tanh(c)
     return (h, c), h, {'i': i, 'f': f, 'o': o}
@@ -85,9 +104,9 @@ class Peephole(LSTM):
   def forward(self, params, carry, inputs_t, r):
     _, c_prev = carry
     z_i, z_f, z_g, z_o = jnp.split(inputs_t + r, 4, axis=-1)
-    i = sigmoid(z_i + params['p_i'] * c_prev)
-    f = sigmoid(z_f + params['p_f'] * c_prev)
+    i = self._open('i', sigmoid(z_i + params['p_i'] * c_prev))
+    f = self._open('f', sigmoid(z_f + params['p_f'] * c_prev))
     c = f * c_prev + i * jnp.tanh(z_g)
-    o = sigmoid(z_o + params['p_o'] * c)
+    o = self._open('o', sigmoid(z_o + params['p_o'] * c))
     h = o * jnp.tanh(c)
     return (h, c), h, {'i': i, 'f': f, 'o': o}

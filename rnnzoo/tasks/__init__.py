@@ -13,6 +13,7 @@ from rnnzoo.tasks import base
 from rnnzoo.tasks import char_lm
 from rnnzoo.tasks import copy_memory
 from rnnzoo.tasks import imdb
+from rnnzoo.tasks import lookahead
 from rnnzoo.tasks import mnist
 from rnnzoo.tasks import mnist1d
 
@@ -25,6 +26,7 @@ _REGISTRY = options.Registry('task', (
     mnist.MNIST,
     char_lm.CharLM,
     imdb.IMDB,
+    lookahead.Lookahead,
 ))
 
 names = _REGISTRY.names
