@@ -225,10 +225,10 @@ def plot_versus(root: str, x: str, metric=None, by=None):
   return fig
 
 
-def write_summary(root: str, by=None, x=None) -> str:
+def write_summary(root: str, by=None, x=None, metrics=None) -> str:
   """Writes summary.md, summary.csv and the plots into `root`."""
   df = load(root)
-  summary = summarize(df, by=by)
+  summary = summarize(df, by=by, metrics=metrics)
   text = to_markdown(summary)
   with open(os.path.join(root, 'summary.md'), 'w') as f:
     f.write(text + '\n')

@@ -80,6 +80,14 @@ def orthogonal(key: Array, size: int, blocks: int = 1) -> Array:
   return jnp.concatenate([init(k, (size, size), jnp.float32) for k in keys], 1)
 
 
+def input_weights(key: Array, input_size: int, hidden_size: int,
+                  input_std: float) -> Array:
+  """w_x [D, H]: Glorot-uniform, or N(0, input_std^2) when input_std > 0."""
+  if not input_std:
+    return glorot_uniform(key, input_size, hidden_size)
+  return input_std * jax.random.normal(key, (input_size, hidden_size))
+
+
 def block_weights(key: Array, input_size: int, hidden_size: int,
                   input_blocks: int, recurrent_blocks: int):
   """w_x [D, Gx*H] Glorot-uniform and w_h [H, Gh*H] orthogonal, block by block."""

@@ -52,10 +52,7 @@ class IndRNN(base.Cell):
   def init(self, key, input_size, hidden_size):
     base.check_sizes(input_size, hidden_size)
     k_x, k_u = jax.random.split(key)
-    if not self.input_std:
-      w_x = base.glorot_uniform(k_x, input_size, hidden_size)
-    else:
-      w_x = self.input_std * jax.random.normal(k_x, (input_size, hidden_size))
+    w_x = base.input_weights(k_x, input_size, hidden_size, self.input_std)
     low = 1 / self.bound if self.last_layer else 0.0
     u = jax.random.uniform(k_u, (hidden_size,), jnp.float32, low, self.bound)
     return {'w_x': w_x, 'u': u, 'b': jnp.zeros(hidden_size)}

@@ -33,10 +33,7 @@ class Vanilla(base.Cell):
   def init(self, key, input_size, hidden_size):
     base.check_sizes(input_size, hidden_size)
     k_x, k_h = jax.random.split(key)
-    if not self.input_std:
-      w_x = base.glorot_uniform(k_x, input_size, hidden_size)
-    else:
-      w_x = self.input_std * jax.random.normal(k_x, (input_size, hidden_size))
+    w_x = base.input_weights(k_x, input_size, hidden_size, self.input_std)
     if self.recurrent_init == 'identity':
       w_h = jnp.eye(hidden_size, dtype=jnp.float32)
     else:

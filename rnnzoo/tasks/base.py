@@ -232,6 +232,26 @@ class Classification(Task):
             'accuracy': accuracy(outputs, batch)}
 
 
+class DataSet(Classification):
+  """A classification task over arrays in memory: `split(name)` gives a
+  split's {'x', 'y'[, 'mask']} rows; training streams the train split
+  through grain, evaluation reads the eval split in order."""
+
+  eval_split: ClassVar[str] = 'test'
+
+  def split(self, name: str) -> dict[str, np.ndarray]:
+    raise NotImplementedError
+
+  def train_stream(self, seed, batch_size):
+    return array_stream(self.split('train'), seed, batch_size)
+
+  def eval_items(self, seed, batch_size):
+    return array_batches(self.split(self.eval_split), batch_size)
+
+  def baseline(self):
+    return majority_baseline(self.split('train')['y'], self.output_size)
+
+
 def majority_baseline(labels: np.ndarray, num_classes: int) -> dict:
   """Scores of predicting the training labels' frequencies for every input."""
   counts = np.bincount(labels.ravel(), minlength=num_classes)

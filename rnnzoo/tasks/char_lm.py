@@ -35,7 +35,7 @@ def _texts(path: str, valid_fraction: float, data_dir: str,
 
 
 @dataclasses.dataclass(frozen=True)
-class CharLM(base.Classification):
+class CharLM(base.DataSet):
   """Character-level language modelling: predict the next character at every
   step, scored in bits per character.
 
@@ -57,6 +57,7 @@ class CharLM(base.Classification):
   readout = 'every'
   metric = 'bpc'
   higher_is_better = False
+  eval_split = 'valid'
   path: str = ''
   seq_len: int = 128
   valid_fraction: float = 0.1
@@ -100,12 +101,6 @@ class CharLM(base.Classification):
     starts = np.arange(windows)[:, None] * self.seq_len
     window = ids[starts + np.arange(self.seq_len + 1)]
     return {'x': window[:, :-1], 'y': window[:, 1:]}
-
-  def train_stream(self, seed, batch_size):
-    return base.array_stream(self.split('train'), seed, batch_size)
-
-  def eval_items(self, seed, batch_size):
-    return base.array_batches(self.split('valid'), batch_size)
 
   def metrics(self, outputs, batch):
     scores = super().metrics(outputs, batch)

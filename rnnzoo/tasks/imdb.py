@@ -28,7 +28,7 @@ def _read(split: str, data_dir: str, download: bool):
 
 
 @dataclasses.dataclass(frozen=True)
-class IMDB(base.Classification):
+class IMDB(base.DataSet):
   """IMDB sentiment (Maas et al. 2011, "Learning word vectors for sentiment
   analysis", ACL; TFDS 'imdb_reviews': 25000 train / 25000 test reviews,
   positive or negative).
@@ -82,15 +82,6 @@ class IMDB(base.Classification):
       lengths[row] = len(ids)
     mask = np.arange(self.max_len) < lengths[:, None]
     return {'x': x, 'y': labels, 'mask': mask}
-
-  def train_stream(self, seed, batch_size):
-    return base.array_stream(self.split('train'), seed, batch_size)
-
-  def eval_items(self, seed, batch_size):
-    return base.array_batches(self.split('test'), batch_size)
-
-  def baseline(self):
-    return base.majority_baseline(self.split('train')['y'], 2)
 
   def artifacts(self):
     return {'vocabulary': self.vocabulary()}

@@ -19,7 +19,7 @@ def _read(split: str, data_dir: str, download: bool):
 
 
 @dataclasses.dataclass(frozen=True)
-class MNIST(base.Classification):
+class MNIST(base.DataSet):
   """MNIST digits as sequences (TFDS 'mnist': 60000 train / 10000 test).
 
   order='pixel': 784 steps of one pixel in scan-line order (Le et al. 2015);
@@ -70,15 +70,6 @@ class MNIST(base.Classification):
     x = (pixels.astype(np.float32) / 255.0).reshape(
         len(images), self.seq_len, self.input_size)
     return {'x': x, 'y': labels}
-
-  def train_stream(self, seed, batch_size):
-    return base.array_stream(self.split('train'), seed, batch_size)
-
-  def eval_items(self, seed, batch_size):
-    return base.array_batches(self.split('test'), batch_size)
-
-  def baseline(self):
-    return base.majority_baseline(self.split('train')['y'], 10)
 
   def artifacts(self):
     return {'permutation': self.permutation().tolist()}

@@ -16,7 +16,7 @@ def _generate():
 
 
 @dataclasses.dataclass(frozen=True)
-class MNIST1D(base.Classification):
+class MNIST1D(base.DataSet):
   """MNIST-1D (Greydanus 2020, "Scaling down deep learning"; Greydanus &
   Kobak, ICML 2024): 10 digit templates as 1-D signals of 40 points, padded,
   sheared, scaled, translated and noised; 4000 training and 1000 test
@@ -65,15 +65,6 @@ class MNIST1D(base.Classification):
         data['x_test'], data['y_test'])
     x = x[:, self.permutation()].astype(np.float32)[..., None]
     return {'x': x, 'y': y.astype(np.int32)}
-
-  def train_stream(self, seed, batch_size):
-    return base.array_stream(self.split('train'), seed, batch_size)
-
-  def eval_items(self, seed, batch_size):
-    return base.array_batches(self.split('test'), batch_size)
-
-  def baseline(self):
-    return base.majority_baseline(self.split('train')['y'], 10)
 
   def artifacts(self):
     return {'permutation': self.permutation().tolist()}

@@ -1,0 +1,33 @@
+r"""Lookahead: label every step with the symbol 5 steps later, an answer
+that lies in the future (a test of bidirectional layers).
+
+  python launch.py --config=configs/lookahead.py:bidirectional=true \
+      --workdir=runs/lookahead_bi
+
+The arg takes cell, hidden, bidirectional, shift and runlocal.
+"""
+
+from configs import common
+
+
+def get_config(arg=None):
+  arg = common.parse_arg(arg, cell='gru', hidden=64, bidirectional=False,
+                         shift=5, runlocal=False)
+  config = common.config(
+      seed=0, num_steps=1500, batch_size=32,
+      task=common.task('lookahead', seq_len=50, shift=arg.shift),
+      cell=common.cell(arg.cell),
+      model=common.model(hidden_size=arg.hidden,
+                         bidirectional=arg.bidirectional),
+      optim=common.optim('adam', lr=3e-3, clip_norm=1.0),
+      log=common.log(every=50, eval_every=300, checkpoint_every=1500))
+  if arg.runlocal:
+    common.shrink(config, seq_len=12, shift=3)
+  return config
+
+
+def get_sweep(arg=None):
+  """One direction or two, three seeds each."""
+  del arg
+  return [{'config_arg': f'bidirectional={b}', 'seed': seed}
+          for b in ('false', 'true') for seed in range(3)]

@@ -1,0 +1,44 @@
+"""The adding problem (halves variant) for experiments/adding/run.py.
+
+arg: cell, seq_len, steps, matched (the nine cells at ~17k parameters
+instead of 128 units each), runlocal. Batch 32, evaluation on 10 batches of
+32, diagnostics (gradient through time, gates) at the first and last step.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+# pylint: disable=g-import-not-at-top,wrong-import-position
+from configs import adding
+from configs import common
+
+# IndRNN paper, 5.1: 2-layer IndRNN against 1-layer RNN, IRNN and LSTM of
+# 128 units (here also the GRU).
+MAIN = ('indrnn', 'lstm', 'gru', 'vanilla', 'irnn')
+# Hidden sizes that give each cell about 17k parameters, the 2-layer
+# IndRNN's count (IndRNN paper: RNN 16K, LSTM 67K, 2-layer IndRNN 17K).
+MATCHED = {'vanilla': 128, 'irnn': 128, 'lstm': 64, 'peephole': 64,
+           'gru': 74, 'mgu': 91, 'ran': 90, 'indrnn': 128, 'cwrnn': 168}
+
+
+def get_config(arg=None):
+  arg = common.parse_arg(arg, cell='lstm', seq_len=100, steps=2000,
+                         matched=False, runlocal=False)
+  hidden = MATCHED[arg.cell] if arg.matched else 128
+  config = adding.get_config(f'cell={arg.cell},seq_len={arg.seq_len},'
+                             f'hidden={hidden},runlocal={arg.runlocal}')
+  if not arg.runlocal:
+    config.num_steps = arg.steps
+    config.batch_size = 32
+    config.log = common.log(every=50, eval_every=arg.steps // 10,
+                            checkpoint_every=arg.steps // 4,
+                            diagnostics_at=(0, arg.steps))
+  return config
+
+
+def get_sweep(arg=None):
+  matched = 'matched=true' in (arg or '')
+  return [{'config_arg': f'cell={cell}', 'seed': seed}
+          for cell in (MATCHED if matched else MAIN) for seed in range(3)]

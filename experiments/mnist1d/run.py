@@ -1,0 +1,67 @@
+r"""MNIST-1D with every cell at a matched parameter budget, on the data and
+on its spatially shuffled variant; writes experiments/mnist1d/README.md.
+
+  python experiments/mnist1d/run.py [--workers=2]
+"""
+
+import os
+import sys
+
+from absl import app
+from absl import flags
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import report
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_WORKERS = flags.DEFINE_integer('workers', 2, 'Processes.')
+_RUNS = flags.DEFINE_string('runs', os.path.join(report.ROOT, 'runs', 'mnist1d'),
+                            'Where the run dirs go.')
+
+README = """# MNIST-1D: every cell at a matched budget
+
+**Claim.** A GRU reaches 91% test accuracy on MNIST-1D and 57% when the 40
+positions are shuffled, while a CNN drops from 94% to 56%: the benchmark
+separates models that use the order of the signal from those that do not
+(Greydanus 2020, "Scaling down deep learning"; the numbers are from the
+mnist1d README's table). The paper's GRU is small: bidirectional, 6 units,
+a readout over all 40 steps, about 5k parameters.
+
+**Setup.** Each of the nine cells with about 13.5k parameters (hidden sizes
+in `sweep.py`; IndRNN in two layers), readout at the last step, Adam 3e-3
+(the IRNN 3e-4), gradient clipping at 1, batch 100, {steps} steps, 3 seeds;
+test accuracy on the 1000 test sequences. Baseline: the most common class.
+
+    python experiments/mnist1d/run.py
+
+## In order
+
+{plain}
+
+## Spatially shuffled (one fixed permutation of the 40 positions)
+
+{shuffled}
+
+Learning curves: `plain_curves_eval_accuracy.png`,
+`shuffled_curves_eval_accuracy.png`.
+"""
+
+
+def main(argv):
+  del argv
+  tables = {}
+  for variant, shuffle in (('plain', 'false'), ('shuffled', 'true')):
+    workdir = os.path.join(_RUNS.value, variant)
+    report.run_sweep(os.path.join(HERE, f'sweep.py:shuffle={shuffle}'),
+                     workdir, workers=_WORKERS.value)
+    tables[variant] = report.summarize(workdir, HERE, variant,
+                                       by=['cell.name'])
+  sys.path.insert(0, HERE)
+  import sweep  # pylint: disable=g-import-not-at-top
+  report.write(os.path.join(HERE, 'README.md'),
+               README.format(steps=sweep.STEPS, **tables))
+
+
+if __name__ == '__main__':
+  app.run(main)

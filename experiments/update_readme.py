@@ -1,0 +1,127 @@
+r"""Fills the Results and Speed sections of README.md from the experiments'
+summaries (made by rnnzoo.results from the run dirs) and the benchmark's
+table, so that no number in the README is typed by hand.
+
+  python experiments/update_readme.py
+"""
+
+import os
+import re
+
+import pandas as pd
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+README = os.path.join(os.path.dirname(HERE), 'README.md')
+CELLS = ('vanilla', 'irnn', 'lstm', 'peephole', 'gru', 'mgu', 'ran', 'indrnn',
+         'cwrnn', 'dilated')
+
+# (column title, experiment dir, summary csv, metric, filter)
+COLUMNS = (
+    ('adding T=100, MSE', 'adding', 'main.csv', 'eval/mse',
+     {'task.seq_len': 100}),
+    ('adding T=500, MSE', 'adding', 'main.csv', 'eval/mse',
+     {'task.seq_len': 500}),
+    ('adding T=1000, MSE', 'adding', 'main.csv', 'eval/mse',
+     {'task.seq_len': 1000}),
+    ('adding T=100, 17k params, MSE', 'adding', 'matched.csv', 'eval/mse', {}),
+    ('copy T=100, CE', 'copy', 'T100.csv', 'eval/ce', {}),
+    ('copy T=500, CE', 'copy', 'T500.csv', 'eval/ce', {}),
+    ('MNIST-1D, accuracy', 'mnist1d', 'plain.csv', 'eval/accuracy', {}),
+    ('MNIST-1D shuffled, accuracy', 'mnist1d', 'shuffled.csv',
+     'eval/accuracy', {}),
+)
+
+CLAIMS = (
+    ('gradient_through_time', 'a vanilla RNN\'s gradient vanishes over '
+     'long spans, an LSTM\'s does not'),
+    ('gradient_clipping', 'gradient clipping rescues training on 1000-step '
+     'sequences'),
+    ('gate_saturation', 'trained gates sit near 0 or 1'),
+    ('forget_bias', 'a forget-gate bias of 1 closes the LSTM-GRU gap'),
+    ('gate_ablation', 'the forget and input gates matter, the output gate '
+     'less'),
+    ('dropout', 'variational dropout regularises better than per-step '
+     'dropout'),
+    ('bidirectional', 'a bidirectional network sees the future'),
+)
+
+
+def _cell_name(row) -> str:
+  dilations = str(row.get('model.dilations', ''))
+  return 'dilated' if dilations.strip('()[] ') and ',' in dilations else (
+      row['cell.name'])
+
+
+def _value(frame, metric, cell) -> str:
+  rows = frame[frame['cell'] == cell]
+  if rows.empty or pd.isna(rows.iloc[0][f'{metric} mean']):
+    return ''
+  row = rows.iloc[0]
+  return f"{row[f'{metric} mean']:.3g} ± {row[f'{metric} std']:.2g}"
+
+
+def _baseline(frame, metric) -> str:
+  values = frame[f'baseline:{metric}'].dropna()
+  return f'{values.iloc[0]:.3g}' if len(values) else ''
+
+
+def results_section() -> str:
+  header = ['cell']
+  columns, baselines = [], ['trivial baseline']
+  for title, experiment, csv, metric, where in COLUMNS:
+    path = os.path.join(HERE, experiment, csv)
+    header.append(f'[{title}](experiments/{experiment})')
+    if not os.path.exists(path):
+      columns.append((None, metric))
+      baselines.append('')
+      continue
+    frame = pd.read_csv(path)
+    for field, value in where.items():
+      frame = frame[frame[field] == value]
+    frame = frame.assign(cell=[_cell_name(r) for _, r in frame.iterrows()])
+    columns.append((frame, metric))
+    baselines.append(_baseline(frame, metric))
+  lines = ['| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)]
+  for cell in CELLS:
+    values = [_value(f, m, cell) if f is not None else ''
+              for f, m in columns]
+    if any(values):
+      lines.append(f'| `{cell}` | ' + ' | '.join(values) + ' |')
+  lines.append('| ' + ' | '.join(baselines) + ' |')
+  claims = '\n'.join(f'- [{name}](experiments/{name}): {claim}'
+                     for name, claim in CLAIMS
+                     if os.path.exists(os.path.join(HERE, name, 'README.md')))
+  return (
+      'Mean ± std over 3 seeds of the final test metric (lower is better '
+      'for MSE and cross-entropy), at the CPU budgets that each '
+      "experiment's README gives beside the papers' numbers; empty where a "
+      'cell was not in that experiment.\n\n' + '\n'.join(lines) +
+      '\n\nThe textbook claims, each measured and set against its source:'
+      '\n\n' + claims)
+
+
+def speed_section() -> str:
+  with open(os.path.join(HERE, 'results', 'bench_throughput.md')) as f:
+    table = f.read().strip()
+  return ('Training throughput on the 2-core CPU of this project, every '
+          'contender in one run (`python experiments/bench_throughput.py`, '
+          'repeats round-robin, medians):\n\n' + table)
+
+
+def replace(text: str, name: str, body: str) -> str:
+  pattern = re.compile(rf'(<!-- {name}:begin -->\n).*?(\n<!-- {name}:end -->)',
+                       re.S)
+  return pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
+
+
+def main():
+  with open(README) as f:
+    text = f.read()
+  text = replace(text, 'results', results_section())
+  text = replace(text, 'speed', speed_section())
+  with open(README, 'w') as f:
+    f.write(text)
+
+
+if __name__ == '__main__':
+  main()
