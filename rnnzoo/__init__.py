@@ -4,9 +4,29 @@
   cell = cells.get('lstm', forget_bias=1.0)
   params = cell.init(jax.random.key(0), input_size, hidden_size)
   ys, carry = recurrence.unroll(cell, params, xs)   # xs: [T, B, D]
+
+  from rnnzoo import config_util, train, results
+  config = config_util.load('configs/copy.py:cell=gru')
+  train.train_and_evaluate(config, workdir)
+  results.summarize(results.load(workdir))
+
+Modules: cells (the registry of cells), recurrence (running them over
+sequences), tasks (the registry of tasks), model (the network), optim (the
+optimizer of a config), train (the train loop), sweep (sweeps), results
+(tables and plots of run dirs), diagnostics (gradient through time, gates),
+config_util (loading configs).
 """
 
 from rnnzoo import cells
+from rnnzoo import config_util
+from rnnzoo import diagnostics
+from rnnzoo import model
+from rnnzoo import optim
 from rnnzoo import recurrence
+from rnnzoo import results
+from rnnzoo import sweep
+from rnnzoo import tasks
+from rnnzoo import train
 
-__all__ = ['cells', 'recurrence']
+__all__ = ['cells', 'config_util', 'diagnostics', 'model', 'optim',
+           'recurrence', 'results', 'sweep', 'tasks', 'train']
