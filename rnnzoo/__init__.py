@@ -14,7 +14,8 @@ Modules: cells (the registry of cells), recurrence (running them over
 sequences), tasks (the registry of tasks), model (the network), optim (the
 optimizer of a config), train (the train loop), sweep (sweeps), results
 (tables and plots of run dirs), diagnostics (gradient through time, gates),
-config_util (loading configs).
+config_util (loading configs). `rnnzoo.results` is imported on use: it is
+also the command `python -m rnnzoo.results`.
 """
 
 from rnnzoo import cells
@@ -23,10 +24,9 @@ from rnnzoo import diagnostics
 from rnnzoo import model
 from rnnzoo import optim
 from rnnzoo import recurrence
-from rnnzoo import results
 from rnnzoo import sweep
 from rnnzoo import tasks
 from rnnzoo import train
 
 __all__ = ['cells', 'config_util', 'diagnostics', 'model', 'optim',
-           'recurrence', 'results', 'sweep', 'tasks', 'train']
+           'recurrence', 'results', 'sweep', 'tasks', 'train']  # pylint: disable=undefined-all-variable

@@ -120,12 +120,16 @@ def summarize(df: pd.DataFrame, by=None, metrics=None) -> pd.DataFrame:
   return pd.DataFrame(rows)
 
 
-def _number(value) -> str:
+def _number(value, digits: int = 4) -> str:
   if isinstance(value, (float, np.floating)):
     if np.isnan(value):
       return '-'
-    return f'{value:.4g}'
+    return f'{value:.{digits}g}'
   return str(value)
+
+
+def _count(value) -> str:
+  return '-' if pd.isna(value) else f'{value:,.0f}'
 
 
 def to_markdown(summary: pd.DataFrame) -> str:
@@ -142,12 +146,12 @@ def to_markdown(summary: pd.DataFrame) -> str:
   for _, row in summary.iterrows():
     cells = [_number(row[g]) for g in groups]
     for m in metrics:
-      text = f"{_number(row[f'{m} mean'])} ± {_number(row[f'{m} std'])}"
+      text = f"{_number(row[f'{m} mean'])} ± {_number(row[f'{m} std'], 2)}"
       if f'baseline:{m}' in row and not pd.isna(row[f'baseline:{m}']):
         text += f" ({_number(row[f'baseline:{m}'])})"
       cells.append(text)
-    cells += [f"{row['done']}/{row['runs']}", _number(row['steps']),
-              _number(row['wall_time_s']), _number(row['num_params'])]
+    cells += [f"{row['done']}/{row['runs']}", _count(row['steps']),
+              _count(row['wall_time_s']), _count(row['num_params'])]
     lines.append('| ' + ' | '.join(cells) + ' |')
   return '\n'.join(lines)
 
@@ -243,19 +247,18 @@ def write_summary(root: str, by=None, x=None, metrics=None) -> str:
   return text
 
 
-_BY = flags.DEFINE_list('by', None, 'Config fields to group by (default: the '
-                        'fields that vary, the seed aside).')
-_X = flags.DEFINE_string('x', None, 'Also plot the metric against this field.')
-
-
 def main(argv):
   if len(argv) != 2:
     raise app.UsageError('usage: python -m rnnzoo.results RUNS_DIR')
   try:
-    print(write_summary(argv[1], by=_BY.value, x=_X.value))
+    print(write_summary(argv[1], by=flags.FLAGS.by, x=flags.FLAGS.x))
   except ValueError as error:
     raise SystemExit(f'error: {error}') from None
 
 
 if __name__ == '__main__':
+  # Flags only for the command line: importing the module defines none.
+  flags.DEFINE_list('by', None, 'Config fields to group by (default: the '
+                    'fields that vary, the seed aside).')
+  flags.DEFINE_string('x', None, 'Also plot the metric against this field.')
   app.run(main)

@@ -167,7 +167,7 @@ def test_summarize_gives_mean_and_std_over_seeds(tmp_path):
   assert summary.loc['gru', 'done'] == 1 and summary.loc['gru', 'runs'] == 2
   assert summary.loc['lstm', 'baseline:eval/mse'] == pytest.approx(1 / 6)
   text = results.to_markdown(results.summarize(df))
-  assert '| lstm | 0.2 ± 0.1 (0.1667) | 2/2 |' in text
+  assert '| lstm | 0.2 ± 0.1 (0.1667) | 2/2 | 100 | 2 | 10 |' in text
   assert '| gru | 0.2 ± 0 (0.1667) | 1/2 |' in text
 
 
