@@ -7,6 +7,8 @@ import os
 import shutil
 import sys
 
+import pandas as pd
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
@@ -70,3 +72,16 @@ def corpus() -> str:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     write(path, '\n\n'.join(texts.values()))
   return path
+
+
+def summary(out_dir: str, name: str) -> pd.DataFrame:
+  """The summary table {name}.csv that `summarize` wrote into out_dir."""
+  return pd.read_csv(os.path.join(out_dir, f'{name}.csv'))
+
+
+def mean(frame: pd.DataFrame, metric: str, **where) -> float:
+  """The mean of `metric` in the row where the fields equal `where`."""
+  rows = frame
+  for field, value in where.items():
+    rows = rows[rows[field.replace('__', '.')] == value]
+  return float(rows[f'{metric} mean'].iloc[0]) if len(rows) else float('nan')
