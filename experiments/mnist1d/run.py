@@ -69,8 +69,9 @@ def main(argv):
   against = (
       f"Our GRU reaches {accuracy['plain']['gru']:.1%} in order (the paper's "
       f"smaller GRU: 91%) and {accuracy['shuffled']['gru']:.1%} shuffled (the "
-      f"paper: 57%). Every cell loses between {min(drops):.0%} and "
-      f"{max(drops):.0%} of accuracy when the positions are shuffled: the "
+      f"paper: 57%). Every cell loses between {100 * min(drops):.0f} and "
+      f"{100 * max(drops):.0f} points of accuracy when the positions are "
+      'shuffled: the '
       'order of the signal carries much of what the recurrent nets use, as '
       'the paper found. Ranked in order: ' + ', '.join(
           f"{c} {accuracy['plain'][c]:.1%}" for c in sorted(
