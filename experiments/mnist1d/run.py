@@ -28,8 +28,10 @@ separates models that use the order of the signal from those that do not
 mnist1d README's table). The paper's GRU is small: bidirectional, 6 units,
 a readout over all 40 steps, about 5k parameters.
 
-**Setup.** Each of the nine cells with about 13.5k parameters (hidden sizes
-in `sweep.py`; IndRNN in two layers), readout at the last step, Adam 3e-3
+**Setup.** Each cell with about 13.5k parameters (hidden sizes in
+`sweep.py`; IndRNN in two layers), and the Dilated RNN of Chang et al. 2017
+(9 vanilla layers of 20 units, dilations 1, 2, ..., 256: the rows with 9
+layers), readout at the last step, Adam 3e-3
 (the IRNN 3e-4), gradient clipping at 1, batch 100, {steps} steps, 3 seeds;
 test accuracy on the 1000 test sequences. Baseline: the most common class.
 
@@ -58,11 +60,15 @@ def main(argv):
     report.run_sweep(os.path.join(HERE, f'sweep.py:shuffle={shuffle}'),
                      workdir, workers=_WORKERS.value)
     tables[variant] = report.summarize(workdir, HERE, variant,
-                                       by=['cell.name'])
+                                       by=['cell.name', 'model.num_layers'])
   sys.path.insert(0, HERE)
   import sweep  # pylint: disable=g-import-not-at-top
   plain, shuffled = (report.summary(HERE, v) for v in ('plain', 'shuffled'))
-  accuracy = {v: {c: report.mean(t, 'eval/accuracy', cell__name=c)
+  dilated = {'cell__name': 'vanilla', 'model__num_layers': 9}
+  accuracy = {v: {c: report.mean(t, 'eval/accuracy', **(
+      dilated if c == 'dilated' else {'cell__name': c,
+                                      'model__num_layers': 2 if c == 'indrnn'
+                                      else 1}))
                   for c in sweep.HIDDEN}
               for v, t in (('plain', plain), ('shuffled', shuffled))}
   drops = [accuracy['plain'][c] - accuracy['shuffled'][c] for c in sweep.HIDDEN]
