@@ -56,6 +56,12 @@ def write(path: str, text: str) -> None:
 LICENSES = '/usr/share/common-licenses'
 
 
+def command() -> str:
+  """The command line that runs this script, relative to the repository."""
+  script = os.path.relpath(os.path.abspath(sys.argv[0]), ROOT)
+  return ' '.join(['python', script] + sys.argv[1:])
+
+
 def corpus() -> str:
   """A local English text for the character-level experiments when TFDS's
   tiny_shakespeare is not prepared: the licence texts that Debian ships in

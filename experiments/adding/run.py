@@ -2,7 +2,7 @@ r"""The adding problem at T = 100, 500 and 1000: IndRNN against LSTM, GRU,
 vanilla tanh and IRNN; and all nine cells at a matched parameter budget at
 T = 100. Writes experiments/adding/README.md.
 
-  python experiments/adding/run.py [--workers=2] [--steps=2000]
+  python experiments/adding/run.py [--workers=2] [--steps=2000,2000,1000]
 """
 
 import os
@@ -17,8 +17,10 @@ import report
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _WORKERS = flags.DEFINE_integer('workers', 2, 'Processes.')
-_STEPS = flags.DEFINE_integer('steps', 2000, 'Training steps of every run.')
 _LENGTHS = flags.DEFINE_list('lengths', ['100', '500', '1000'], 'Values of T.')
+_STEPS = flags.DEFINE_list('steps', ['2000'],
+                           'Training steps: one value for every T, or one '
+                           'per value of --lengths.')
 _RUNS = flags.DEFINE_string('runs', os.path.join(report.ROOT, 'runs', 'adding'),
                             'Where the run dirs go.')
 
@@ -40,10 +42,13 @@ sum read at the last step; a trivial model that predicts 1 scores 1/6
 N(0, 0.001^2), u ~ U(0, 2^(1/T)) (top layer U(2^(-1/T), 2^(1/T))), clipped
 to |u| <= 2^(1/T) after every update, Adam 2e-4, gradient clipping at 10.
 LSTM (forget bias 1), GRU and vanilla tanh RNN: 128 units, Adam 1e-3,
-clipping at 1; IRNN: 128 units, Adam 1e-4. Batch 32, {steps} steps (a CPU
+clipping at 1; IRNN: 128 units, Adam 1e-4. Batch 32, {steps} (a CPU
 budget; the paper trains far longer), 3 seeds, test MSE on 320 sequences.
+The matched table adds the Dilated RNN: 7 tanh layers of 36 units with
+dilations 1, 2, ..., 64.
 
-    python experiments/adding/run.py              # about 2 hours on 2 cores
+    {command}    # these tables
+    python experiments/adding/run.py --steps=2000  # about 3 hours on 2 cores
     python experiments/adding/run.py --steps=20000  # the papers' budget
 
 ## IndRNN, LSTM, GRU, vanilla, IRNN at 128 units
@@ -61,25 +66,49 @@ training, is in [../gradient_through_time](../gradient_through_time).
 """
 
 
+def steps_per_length() -> dict[int, int]:
+  """--steps as {T: steps}."""
+  lengths = [int(length) for length in _LENGTHS.value]
+  steps = [int(value) for value in _STEPS.value]
+  if len(steps) == 1:
+    steps *= len(lengths)
+  if len(steps) != len(lengths):
+    raise app.UsageError(f'--steps={",".join(_STEPS.value)} needs one value '
+                         f'or one per --lengths ({len(lengths)} values)')
+  return dict(zip(lengths, steps))
+
+
+def describe(steps: dict[int, int]) -> str:
+  """'2000 steps at T = 100 and 500, 1000 at T = 1000'."""
+  by_steps = {}
+  for length, count in steps.items():
+    by_steps.setdefault(count, []).append(str(length))
+  parts = [f'{count} steps at T = {" and ".join(lengths)}'
+           for count, lengths in by_steps.items()]
+  return ', '.join(parts)
+
+
 def main(argv):
   del argv
+  steps = steps_per_length()
   main_dir = os.path.join(_RUNS.value, 'main')
-  for length in _LENGTHS.value:
+  for length, count in steps.items():
     report.run_sweep(os.path.join(HERE, f'sweep.py:seq_len={length},'
-                                  f'steps={_STEPS.value}'),
+                                  f'steps={count}'),
                      os.path.join(main_dir, f'T{length}'),
                      workers=_WORKERS.value)
   matched_dir = os.path.join(_RUNS.value, 'matched')
   report.run_sweep(os.path.join(HERE, f'sweep.py:matched=true,'
-                                f'steps={_STEPS.value}'),
+                                f'steps={steps.get(100, 2000)}'),
                    matched_dir, workers=_WORKERS.value)
   main_table = report.summarize(main_dir, HERE, 'main',
                                 by=['cell.name', 'task.seq_len'],
                                 x='task.seq_len')
   matched_table = report.summarize(matched_dir, HERE, 'matched',
-                                   by=['cell.name'])
+                                   by=['cell.name', 'model.dilations'])
   report.write(os.path.join(HERE, 'README.md'), README.format(
-      steps=_STEPS.value, main=main_table, matched=matched_table))
+      steps=describe(steps), command=report.command(), main=main_table,
+      matched=matched_table))
 
 
 if __name__ == '__main__':

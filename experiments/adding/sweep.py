@@ -20,15 +20,22 @@ MAIN = ('indrnn', 'lstm', 'gru', 'vanilla', 'irnn')
 # Hidden sizes that give each cell about 17k parameters, the 2-layer
 # IndRNN's count (IndRNN paper: RNN 16K, LSTM 67K, 2-layer IndRNN 17K).
 MATCHED = {'vanilla': 128, 'irnn': 128, 'lstm': 64, 'peephole': 64,
-           'gru': 74, 'mgu': 91, 'ran': 90, 'indrnn': 128, 'cwrnn': 168}
+           'gru': 74, 'mgu': 91, 'ran': 90, 'indrnn': 128, 'cwrnn': 168,
+           'dilated': 36}
+# The Dilated RNN: tanh layers with dilations 1, 2, ..., 64 (< T = 100).
+DILATIONS = tuple(2 ** i for i in range(7))
 
 
 def get_config(arg=None):
   arg = common.parse_arg(arg, cell='lstm', seq_len=100, steps=2000,
                          matched=False, runlocal=False)
   hidden = MATCHED[arg.cell] if arg.matched else 128
-  config = adding.get_config(f'cell={arg.cell},seq_len={arg.seq_len},'
+  cell = 'vanilla' if arg.cell == 'dilated' else arg.cell
+  config = adding.get_config(f'cell={cell},seq_len={arg.seq_len},'
                              f'hidden={hidden},runlocal={arg.runlocal}')
+  if arg.cell == 'dilated':
+    config.model.num_layers = len(DILATIONS)
+    config.model.dilations = DILATIONS
   if not arg.runlocal:
     config.num_steps = arg.steps
     config.batch_size = 32

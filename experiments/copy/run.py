@@ -46,7 +46,8 @@ the last 10 steps.
 1; {steps100} steps at T = 100 and {steps500} at T = 500 (a CPU budget),
 3 seeds, evaluated on 10 fresh batches.
 
-    python experiments/copy/run.py
+    {command}    # these tables
+    python experiments/copy/run.py    # 4000 and 3000 steps, about 1 hour
 
 ## T = 100
 
@@ -71,7 +72,8 @@ def main(argv):
     tables[f't{delay}'] = report.summarize(workdir, HERE, f'T{delay}',
                                            by=['cell.name', 'model.dilations'])
   report.write(os.path.join(HERE, 'README.md'), README.format(
-      steps100=_STEPS.value[0], steps500=_STEPS.value[1], **tables))
+      steps100=_STEPS.value[0], steps500=_STEPS.value[1],
+      command=report.command(), **tables))
 
 
 if __name__ == '__main__':
