@@ -113,9 +113,11 @@ def make_loop(cell, params):
     init = (zero, zero) if carry_size == 2 else zero
     states = [init] * dilation
     ys = []
-    for t in range(xs.shape[0]):
+    # unbind, not inputs[t]: the backward of T slices would add T
+    # full-size [T, B, ...] gradients, a cost quadratic in T.
+    for t, inputs_t in enumerate(torch.unbind(inputs)):
       # The dilated recurrence h_t = f(x_t, h_{t-d}); d = 1 for plain cells.
-      state, h = step(p, states[-dilation], inputs[t], t // dilation)
+      state, h = step(p, states[-dilation], inputs_t, t // dilation)
       states.append(state)
       ys.append(h)
     return torch.stack(ys)
