@@ -93,7 +93,7 @@ def test_local_sweep_runs_resumes_and_reports_failures(config_file, tmp_path):
 
 
 def test_ray_sweep_gives_the_same_table_as_local(config_file, tmp_path):
-  ray = pytest.importorskip('ray')
+  import ray  # pylint: disable=g-import-not-at-top  (requirements-ray.txt)
   sweep.run(f'{config_file}:runlocal', str(tmp_path / 'local'), workers=2)
   ray.init(num_cpus=2, include_dashboard=False,
            runtime_env={'env_vars': {'PYTHONPATH': ROOT}})

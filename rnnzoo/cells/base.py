@@ -152,10 +152,6 @@ class Cell(options.Configurable):
     carry, h, _ = self.forward(params, carry, inputs_t, r)
     return carry, h
 
-  def gates(self, params: Params, carry: Carry, inputs_t: Array, r):
-    """The gate activations of the step, by name ({} without gates)."""
-    return self.forward(params, carry, inputs_t, r)[2]
-
   def step(self, params: Params, carry: Carry, inputs_t: Array):
     """One time step: (carry_{t-1}, inputs_t [B, G*H]) -> (carry_t, h_t [B, H])."""
     return self.update(params, carry, inputs_t, self.recurrent(params, carry))

@@ -40,9 +40,6 @@ class Dilated(base.Cell):
   @classmethod
   def create(cls, base='vanilla', dilation=1, **base_options):
     from rnnzoo import cells  # pylint: disable=g-import-not-at-top
-    if base == cls.name:
-      raise ValueError("base='dilated' is not allowed: a dilated cell wraps a "
-                       'plain cell; stack layers for several dilations')
     return cls(cell=cells.get(base, **base_options), dilation=dilation)
 
   def options(self):

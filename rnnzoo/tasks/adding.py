@@ -26,7 +26,6 @@ class Adding(base.Synthetic):
 
   name = 'adding'
   readout = 'last'
-  objective = 'regression'
   metric = 'mse'
   higher_is_better = False
   seq_len: int = 100

@@ -52,7 +52,6 @@ class Task(options.Configurable):
   kind = 'task'
   input_kind: ClassVar[str] = 'real'     # 'real' or 'tokens'
   readout: ClassVar[str] = 'last'        # 'last' or 'every'
-  objective: ClassVar[str] = 'classification'  # or 'regression'
   metric: ClassVar[str] = 'accuracy'     # the headline metric
   higher_is_better: ClassVar[bool] = True
   on_device: ClassVar[bool] = False      # batches generated inside the step
