@@ -50,18 +50,24 @@ def _typed(key: str, text: str, default: Any):
                      f'{default!r}') from None
 
 
-def load(spec: str) -> ml_collections.ConfigDict:
-  """The ConfigDict of 'path/to/config.py[:arg]' (the --config= syntax)."""
-  path, _, arg = spec.partition(':')
+def module(path: str):
+  """The config file at `path`, imported as a module."""
   if not os.path.isfile(path):
     raise FileNotFoundError(f'config file {path!r} does not exist')
   module_spec = importlib.util.spec_from_file_location(
       os.path.splitext(os.path.basename(path))[0], path)
-  module = importlib.util.module_from_spec(module_spec)
-  module_spec.loader.exec_module(module)
-  if not hasattr(module, 'get_config'):
+  config_module = importlib.util.module_from_spec(module_spec)
+  module_spec.loader.exec_module(config_module)
+  return config_module
+
+
+def load(spec: str) -> ml_collections.ConfigDict:
+  """The ConfigDict of 'path/to/config.py[:arg]' (the --config= syntax)."""
+  path, _, arg = spec.partition(':')
+  config_module = module(path)
+  if not hasattr(config_module, 'get_config'):
     raise ValueError(f'config file {path!r} defines no get_config(arg)')
-  return module.get_config(arg or None)
+  return config_module.get_config(arg or None)
 
 
 def get(config: ml_collections.ConfigDict, dotted: str):

@@ -19,7 +19,6 @@ others go on.
 
 import concurrent.futures
 import dataclasses
-import importlib.util
 import json
 import multiprocessing
 import os
@@ -49,11 +48,7 @@ class Job:
 
 
 def _get_sweep(path: str, arg: str | None) -> list[dict]:
-  if not os.path.isfile(path):
-    raise FileNotFoundError(f'config file {path!r} does not exist')
-  spec = importlib.util.spec_from_file_location('sweep_config', path)
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
+  module = config_util.module(path)
   if not hasattr(module, 'get_sweep'):
     raise ValueError(f'config file {path!r} defines no get_sweep(arg): '
                      'nothing to sweep over')
