@@ -48,7 +48,4 @@ def get_config(arg=None):
 def get_sweep(arg=None):
   """Every cell of the zoo, three seeds each, at the arg's settings."""
   del arg
-  return [{'config_arg': f'cell={cell}', 'seed': seed}
-          for cell in ('vanilla', 'irnn', 'lstm', 'peephole', 'gru', 'mgu',
-                       'ran', 'indrnn', 'cwrnn')
-          for seed in range(3)]
+  return common.every_cell_sweep()

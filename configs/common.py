@@ -18,6 +18,17 @@ from rnnzoo import train
 parse_arg = config_util.parse_arg
 
 
+def every_cell_sweep(seeds: int = 3) -> list[dict]:
+  """Sweep points: every cell of the registry, `seeds` seeds each.
+
+  The Dilated RNN is a stack of plain layers with `model.dilations` (one
+  per layer), so it is a model choice rather than a point here.
+  """
+  return [{'config_arg': f'cell={name}', 'seed': seed}
+          for name in cells.names() if name != 'dilated'
+          for seed in range(seeds)]
+
+
 def task(name: str, **options) -> ml_collections.ConfigDict:
   return ml_collections.ConfigDict({'name': name,
                                     **tasks.defaults(name, **options)})
@@ -51,12 +62,25 @@ def log(**overrides) -> ml_collections.ConfigDict:
 
 def config(*, seed=0, num_steps, batch_size, task, cell, model, optim, log,
            cpus=1, gpus=0) -> ml_collections.ConfigDict:  # pylint: disable=redefined-outer-name
-  """Assembles the sections in their fixed order; `resources` is what a
-  sweep gives each run on a Ray cluster."""
-  return ml_collections.ConfigDict(dict(
+  """Assembles the sections in their fixed order. `resources` says where a
+  run executes: what a sweep gives it on a Ray cluster, and `distributed`
+  (one process per host, joined by jax.distributed.initialize)."""
+  assembled = ml_collections.ConfigDict(dict(
       seed=seed, num_steps=num_steps, batch_size=batch_size, task=task,
       cell=cell, model=model, optim=optim, log=log,
-      resources=dict(cpus=cpus, gpus=gpus)))
+      resources=dict(cpus=cpus, gpus=gpus, distributed=False)))
+  if not assembled.cell.get('seq_len', 1):
+    _fit_cell_to_task(assembled)
+  return assembled
+
+
+def _fit_cell_to_task(config_: ml_collections.ConfigDict) -> None:
+  """A cell whose init reads the sequence length (IndRNN: |u| <= 2^(1/T))
+  gets the task's."""
+  if 'seq_len' in config_.cell:
+    task_options = dict(config_.task)
+    config_.cell.seq_len = tasks.get(task_options.pop('name'),
+                                     **task_options).seq_len
 
 
 def shrink(config_: ml_collections.ConfigDict,
@@ -72,4 +96,5 @@ def shrink(config_: ml_collections.ConfigDict,
     config_.task[key] = value
   if 'eval_batches' in config_.task:
     config_.task.eval_batches = 2
+  _fit_cell_to_task(config_)
   return config_

@@ -265,15 +265,18 @@ def make_train_step(model, task, tx, batch_size: int, batch_sharding):
     params = optax.apply_updates(state.params, updates)
     grad_norm = optax.tree.norm(grads)
     finite = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
+    # From the first non-finite step on, the state stays as it was before
+    # it, until the host sees bad_step and stops.
+    advance = finite & (state.bad_step < 0)
     keep = lambda new, old: jax.tree_util.tree_map(
-        lambda n, o: jnp.where(finite, n, o), new, old)
+        lambda n, o: jnp.where(advance, n, o), new, old)
     measurements = {'loss': loss, 'grad_norm': grad_norm,
                     'param_norm': optax.tree.norm(state.params),
                     'update_norm': optax.tree.norm(updates),
                     **{name: tasks.base.mean(pair) for name, pair in
                        task.metrics(outputs, batch).items()}}
     new_state = state.replace(
-        step=state.step + 1, params=keep(params, state.params),
+        step=keep(state.step + 1, state.step), params=keep(params, state.params),
         opt_state=keep(opt_state, state.opt_state),
         bad_step=jnp.where((state.bad_step < 0) & ~finite, state.step + 1,
                            state.bad_step))
@@ -332,7 +335,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
   Resumes from the latest checkpoint in `workdir` if there is one. Returns
   the results dict also written to results.json.
   """
-  if config.get('distributed', False):
+  distributed = config.get('resources', {}).get('distributed', False)
+  options.check_bool('resources.distributed', distributed)
+  if distributed:  # before anything asks JAX for its devices
     jax.distributed.initialize()
   check_config(config)
   task = _registry_entry(config.task, tasks)
@@ -456,7 +461,8 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
     if bad_step >= 0:
       status = 'diverged'
       message = (f'the loss or the gradients were not finite at step '
-                 f'{bad_step}; the run stops there, and its last checkpoint '
+                 f'{bad_step}; the run stops there (its params are those '
+                 f'after step {bad_step - 1}), and its last checkpoint '
                  f'(step {manager.latest_step()}) is kept')
       logging.error(message)
       break

@@ -168,12 +168,13 @@ def test_an_lstm_beats_the_adding_baseline(tmp_path):
 
 @dataclasses.dataclass(frozen=True)
 class NaNAdding(adding.Adding):
-  """The adding problem with NaN inputs from the 13th batch on."""
+  """The adding problem with NaN inputs in the 13th batch only: the finite
+  batches after it must not train the run either."""
   name = 'nan_adding'
 
   def prepare(self, item, batch_size):
     batch = super().prepare(item, batch_size)
-    return batch | {'x': jnp.where(item[2] >= 12, jnp.nan, batch['x'])}
+    return batch | {'x': jnp.where(item[2] == 12, jnp.nan, batch['x'])}
 
 
 def test_a_nan_marks_the_run_diverged_and_keeps_the_checkpoint(
@@ -184,6 +185,8 @@ def test_a_nan_marks_the_run_diverged_and_keeps_the_checkpoint(
   results = train.train_and_evaluate(config, str(tmp_path))
   assert results['status'] == 'diverged'
   assert 'not finite at step 13' in results['error']
+  assert 'params are those after step 12' in results['error']
+  assert results['steps'] == 12
   assert 'checkpoint (step 10)' in results['error']
   with open(tmp_path / 'results.json') as f:
     assert json.load(f)['status'] == 'diverged'
@@ -265,3 +268,19 @@ def test_a_batch_that_does_not_split_over_the_devices_is_refused(monkeypatch):
   monkeypatch.setattr(jax, 'device_count', lambda: 3)
   with pytest.raises(ValueError, match=r'batch_size=8 .*divisible by the 3'):
     train.check_config(load('adding.py:runlocal'))
+
+
+def test_a_distributed_run_joins_the_hosts_before_it_counts_devices(
+    tmp_path, monkeypatch):
+  calls = []
+  monkeypatch.setattr(jax.distributed, 'initialize',
+                      lambda: calls.append('initialize'))
+  monkeypatch.setattr(jax, 'device_count',
+                      lambda: calls.append('device_count') or 1)
+  config = load('adding.py:runlocal', num_steps=2)
+  config.resources.distributed = True
+  train.train_and_evaluate(config, str(tmp_path))
+  assert calls[:2] == ['initialize', 'device_count']
+  config.resources = dict(config.resources, distributed='yes')
+  with pytest.raises(ValueError, match=r"resources.distributed='yes' is not"):
+    train.train_and_evaluate(config, str(tmp_path / 'other'))
