@@ -91,3 +91,13 @@ def mean(frame: pd.DataFrame, metric: str, **where) -> float:
   for field, value in where.items():
     rows = rows[rows[field.replace('__', '.')] == value]
   return float(rows[f'{metric} mean'].iloc[0]) if len(rows) else float('nan')
+
+
+def verdict(supported: bool, finding: str) -> str:
+  """The README's verdict on its claim, from measured numbers."""
+  word = 'Supported' if supported else 'Not supported at this budget'
+  return f'**Verdict.** {word}. {finding}'
+
+
+def percent_of_baseline(value: float, baseline: float) -> str:
+  return f'{value:.3g} ({value / baseline:.0%} of the baseline)'

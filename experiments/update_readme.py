@@ -7,13 +7,16 @@ table, so that no number in the README is typed by hand.
 
 import os
 import re
+import sys
 
 import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+# pylint: disable=g-import-not-at-top,wrong-import-position
+from rnnzoo import cells
+
 README = os.path.join(os.path.dirname(HERE), 'README.md')
-CELLS = ('vanilla', 'irnn', 'lstm', 'peephole', 'gru', 'mgu', 'ran', 'indrnn',
-         'cwrnn', 'dilated')
 
 # (column title, experiment dir, summary csv, metric, filter)
 COLUMNS = (
@@ -82,7 +85,7 @@ def results_section() -> str:
     columns.append((frame, metric))
     baselines.append(_baseline(frame, metric))
   lines = ['| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)]
-  for cell in CELLS:
+  for cell in cells.names():
     values = [_value(f, m, cell) if f is not None else ''
               for f, m in columns]
     if any(values):

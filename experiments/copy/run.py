@@ -57,8 +57,42 @@ the last 10 steps.
 
 {t500}
 
+{against}
+
 Learning curves: `T100_curves_eval_ce.png`, `T500_curves_eval_ce.png`.
 """
+
+
+def _name(row) -> str:
+  return 'dilated' if ',' in str(row['model.dilations']) else row['cell.name']
+
+
+def beating(frame) -> tuple[list[str], list[str]]:
+  """The cells below 90% of the baseline's cross-entropy, and those that
+  recall more than half of the last ten symbols."""
+  names = [_name(row) for _, row in frame.iterrows()]
+  below = frame['eval/ce mean'] < 0.9 * frame['baseline:eval/ce']
+  recall = frame['eval/acc_last10 mean'] > 0.5
+  return ([n for n, b in zip(names, below) if b],
+          [n for n, r in zip(names, recall) if r])
+
+
+def against(frames: dict[int, object]) -> str:
+  """The verdict on the uRNN and Dilated RNN papers' claims."""
+  findings, beaten = [], {}
+  for delay, frame in frames.items():
+    below, recall = beating(frame)
+    beaten[delay] = below
+    findings.append(f'At T = {delay}, below 90% of the baseline: '
+                    f'{", ".join(below) or "none"}; recalling more than half '
+                    f'of the ten symbols: {", ".join(recall) or "none"}.')
+  supported = ('lstm' in beaten.get(100, []) and
+               'vanilla' not in beaten.get(100, []) and
+               'dilated' in beaten.get(500, []))
+  return report.verdict(
+      supported, ' '.join(findings) + ' The claims: the LSTM beats the '
+      'baseline at T = 100, the tanh RNN does not, and the Dilated RNN '
+      'beats it at T = 500.')
 
 
 def main(argv):
@@ -71,9 +105,10 @@ def main(argv):
                      workdir, workers=_WORKERS.value)
     tables[f't{delay}'] = report.summarize(workdir, HERE, f'T{delay}',
                                            by=['cell.name', 'model.dilations'])
+  frames = {delay: report.summary(HERE, f'T{delay}') for delay in (100, 500)}
   report.write(os.path.join(HERE, 'README.md'), README.format(
       steps100=_STEPS.value[0], steps500=_STEPS.value[1],
-      command=report.command(), **tables))
+      command=report.command(), against=against(frames), **tables))
 
 
 if __name__ == '__main__':

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
 from configs import common
 from configs import copy as copy_config
 
-# cell name in the sweep -> (config arg, IndRNN-style extra cell options)
+# cell name in the sweep -> its config arg
 CELLS = {
     'lstm': 'cell=lstm,hidden=40',
     'gru': 'cell=gru,hidden=46',
@@ -34,8 +34,6 @@ def get_config(arg=None):
                          runlocal=False)
   config = copy_config.get_config(
       f'{CELLS[arg.cell]},delay={arg.delay},runlocal={arg.runlocal}')
-  if arg.cell == 'indrnn':
-    config.cell.seq_len = config.task.delay + 20  # |u| <= 2^(1/T)
   if arg.cell == 'irnn':
     config.optim.lr = 1e-4
   if not arg.runlocal:

@@ -33,7 +33,7 @@ Treebank).
 **Setup.** A 2-layer LSTM of 128 units on a local English text (the licence
 texts of /usr/share/common-licenses, 237k characters, the last 10% held
 out: small enough to overfit), 64-dimensional embedding, windows of 64,
-Adam 2e-3, batch 32, 4000 steps (about 35 passes over the text); dropout
+Adam 2e-3, batch 32, {steps} steps (about 30 passes over the text); dropout
 rate 0.3 on every layer's inputs and the readout's, per step or per
 sequence, the variational runs also on the recurrent state; 3 seeds. The
 metric is validation bits per character at the end of training (the best
@@ -42,6 +42,8 @@ is in the curves).
     python experiments/dropout/run.py
 
 {table}
+
+{against}
 
 ![validation bits per character](dropout_curves_eval_bpc.png)
 """
@@ -55,7 +57,20 @@ def main(argv):
   table = report.summarize(workdir, HERE, 'dropout',
                            by=['model.dropout_kind', 'model.dropout',
                                'model.recurrent_dropout'])
-  report.write(os.path.join(HERE, 'README.md'), README.format(table=table))
+  sys.path.insert(0, HERE)
+  import sweep  # pylint: disable=g-import-not-at-top
+  frame = report.summary(HERE, 'dropout')
+  none = report.mean(frame, 'eval/bpc', model__dropout=0.0)
+  per_step, variational = (
+      report.mean(frame, 'eval/bpc', model__dropout=sweep.RATE,
+                  model__dropout_kind=kind)
+      for kind in ('per_step', 'variational'))
+  against = report.verdict(
+      variational < per_step,
+      f'Validation bits per character: no dropout {none:.3f}, per-step '
+      f'dropout {per_step:.3f}, variational dropout {variational:.3f}.')
+  report.write(os.path.join(HERE, 'README.md'),
+               README.format(table=table, steps=sweep.STEPS, against=against))
 
 
 if __name__ == '__main__':

@@ -11,7 +11,7 @@ from configs import char_lm
 from configs import common
 
 RATE = 0.3
-STEPS = 4000
+STEPS = 3000
 
 
 def get_config(arg=None):

@@ -22,14 +22,14 @@ def get_config(arg=None):
     hidden = 40 if arg.cell == 'lstm' else 46  # about 8.5k parameters
     config = copy_config.get_config(
         f'cell={arg.cell},hidden={hidden},delay=100,runlocal={arg.runlocal}')
-    steps = 3000
+    steps = 2000
   else:
     hidden = 128 if arg.cell == 'lstm' else 148  # about 70k parameters
     config = char_lm.get_config(f'cell={arg.cell},hidden={hidden},layers=1,'
                                 f'seq_len=64,runlocal={arg.runlocal}')
     config.task.path = report.corpus()
     config.batch_size = 32
-    steps = 2000
+    steps = 1500
   return config if arg.runlocal else report.budget(config, steps)
 
 

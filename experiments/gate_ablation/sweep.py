@@ -17,18 +17,18 @@ from configs import copy as copy_config
 def get_config(arg=None):
   arg = common.parse_arg(arg, task='adding', runlocal=False)
   if arg.task == 'adding':
-    config = adding.get_config(f'cell=lstm,hidden=64,seq_len=100,'
+    config = adding.get_config(f'cell=lstm,seq_len=50,'
                                f'runlocal={arg.runlocal}')
-    config.batch_size, steps = 32, 2000
+    steps = 1500
   elif arg.task == 'copy':
     config = copy_config.get_config(f'cell=lstm,hidden=40,delay=100,'
                                     f'runlocal={arg.runlocal}')
-    steps = 3000
+    steps = 2000
   else:
     config = char_lm.get_config(f'cell=lstm,hidden=128,layers=1,seq_len=64,'
                                 f'runlocal={arg.runlocal}')
     config.task.path = report.corpus()
-    config.batch_size, steps = 32, 2000
+    config.batch_size, steps = 32, 1200
   return config if arg.runlocal else report.budget(config, steps)
 
 

@@ -45,6 +45,8 @@ for the same architectures freshly initialised (same seeds).
 
 {table}
 
+{against}
+
 ![gate activations](gate_saturation.png)
 """
 
@@ -67,6 +69,7 @@ def main(argv):
   rows = ['| cell | gate | saturated, untrained | saturated, trained | '
           'mean, untrained | mean, trained |', '|' + ' --- |' * 6]
   histograms = {}
+  saturated = {}  # 'cell gate' -> [fraction untrained, trained]
   for cell in ('lstm', 'gru'):
     pairs = _statistics(cell)
     if not pairs:
@@ -78,6 +81,9 @@ def main(argv):
         for index in (0, 1):
           values = [p[index][name][field] for p in pairs]
           cells.append(f'{np.mean(values):.3f} ± {np.std(values):.3f}')
+      saturated[f'{cell} {gate}'] = [
+          np.mean([p[index][name]['saturated'] for p in pairs])
+          for index in (0, 1)]
       rows.append(f'| {cell} | {gate} | {cells[0]} | {cells[1]} | '
                   f'{cells[2]} | {cells[3]} |')
       histograms[f'{cell} {gate}'] = [
@@ -95,8 +101,17 @@ def main(argv):
   axes[0].legend(fontsize='small')
   fig.tight_layout()
   fig.savefig(os.path.join(HERE, 'gate_saturation.png'), dpi=100)
+  more = [name for name, (before, after) in saturated.items()
+          if after > before]
+  against = report.verdict(
+      len(more) > len(saturated) / 2,
+      f'Training raised the saturated fraction in {len(more)} of the '
+      f'{len(saturated)} gates ({", ".join(more) or "none"}); averaged over '
+      'the gates it went from '
+      f'{np.mean([v[0] for v in saturated.values()]):.3f} to '
+      f'{np.mean([v[1] for v in saturated.values()]):.3f}.')
   report.write(os.path.join(HERE, 'README.md'),
-               README.format(table='\n'.join(rows)))
+               README.format(table='\n'.join(rows), against=against))
 
 
 if __name__ == '__main__':

@@ -12,6 +12,7 @@ from absl import flags
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import report
+from rnnzoo import results
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _WORKERS = flags.DEFINE_integer('workers', 2, 'Processes.')
@@ -36,7 +37,33 @@ steps.
     python experiments/gradient_clipping/run.py
 
 {table}
+
+{against}
 """
+
+
+def against(workdir: str) -> str:
+  """Runs that diverged or stayed at the baseline, clipped or not."""
+  runs = results.load(workdir)
+  findings, unclipped_worse = [], []
+  for cell, by_cell in runs.groupby('cell.name'):
+    parts = []
+    failures = {}
+    for clip, group in by_cell.groupby('optim.clip_norm'):
+      diverged = int((group['status'] == 'diverged').sum())
+      learned = int(((group['status'] == 'done') &
+                     (group['eval/mse'] < 0.5 * group['baseline:eval/mse'])
+                     ).sum())
+      failures[clip] = len(group) - learned
+      label = f'clip {clip:g}' if clip else 'no clipping'
+      parts.append(f'{label}: {diverged} of {len(group)} diverged, {learned} '
+                   'below half the baseline')
+    unclipped_worse.append(failures[0.0] >= max(failures.values()) and
+                           failures[0.0] > min(failures.values()))
+    findings.append(f'{cell}: ' + '; '.join(parts))
+  return report.verdict(
+      any(unclipped_worse), '. '.join(findings) + '. The claim holds where '
+      'the runs without clipping fail more often than clipped ones.')
 
 
 def main(argv):
@@ -50,7 +77,8 @@ def main(argv):
                            by=['cell.name', 'optim.clip_norm'],
                            metrics=['eval/mse', 'train/grad_norm'])
   report.write(os.path.join(HERE, 'README.md'),
-               README.format(table=table, steps=sweep.STEPS))
+               README.format(table=table, steps=sweep.STEPS,
+                             against=against(workdir)))
 
 
 if __name__ == '__main__':

@@ -10,7 +10,7 @@ import report
 from configs import adding
 from configs import common
 
-STEPS = 1500
+STEPS = 1000
 
 
 def get_config(arg=None):

@@ -60,7 +60,8 @@ def main(argv):
     report.run_sweep(os.path.join(HERE, f'sweep.py:shuffle={shuffle}'),
                      workdir, workers=_WORKERS.value)
     tables[variant] = report.summarize(workdir, HERE, variant,
-                                       by=['cell.name', 'model.num_layers'])
+                                       by=['cell.name', 'model.num_layers',
+                                           'model.dilations'])
   sys.path.insert(0, HERE)
   import sweep  # pylint: disable=g-import-not-at-top
   plain, shuffled = (report.summary(HERE, v) for v in ('plain', 'shuffled'))
