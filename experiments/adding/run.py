@@ -21,6 +21,8 @@ _LENGTHS = flags.DEFINE_list('lengths', ['100', '500', '1000'], 'Values of T.')
 _STEPS = flags.DEFINE_list('steps', ['2000'],
                            'Training steps: one value for every T, or one '
                            'per value of --lengths.')
+_LONGEST_CELLS = flags.DEFINE_list(
+    'longest_cells', [], 'The cells to run at the longest T (default: all).')
 _RUNS = flags.DEFINE_string('runs', os.path.join(report.ROOT, 'runs', 'adding'),
                             'Where the run dirs go.')
 
@@ -122,9 +124,11 @@ def main(argv):
   del argv
   steps = steps_per_length()
   main_dir = os.path.join(_RUNS.value, 'main')
+  longest = max(steps)
   for length, count in steps.items():
+    cells = ('/'.join(_LONGEST_CELLS.value) if length == longest else '')
     report.run_sweep(os.path.join(HERE, f'sweep.py:seq_len={length},'
-                                  f'steps={count}'),
+                                  f'steps={count},cells={cells}'),
                      os.path.join(main_dir, f'T{length}'),
                      workers=_WORKERS.value)
   matched_dir = os.path.join(_RUNS.value, 'matched')
@@ -137,7 +141,10 @@ def main(argv):
   matched_table = report.summarize(matched_dir, HERE, 'matched',
                                    by=['cell.name', 'model.dilations'])
   report.write(os.path.join(HERE, 'README.md'), README.format(
-      steps=describe(steps), command=report.command(), main=main_table,
+      steps=describe(steps) + (
+          f'; at T = {longest} only {", ".join(_LONGEST_CELLS.value)}'
+          if _LONGEST_CELLS.value else ''),
+      command=report.command(), main=main_table,
       against=against(report.summary(HERE, 'main')), matched=matched_table))
 
 

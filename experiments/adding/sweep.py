@@ -1,7 +1,8 @@
 """The adding problem (halves variant) for experiments/adding/run.py.
 
 arg: cell, seq_len, steps, matched (the nine cells at ~17k parameters
-instead of 128 units each), runlocal. Batch 32, evaluation on 10 batches of
+instead of 128 units each), cells (the sweep's cells, '/'-separated),
+runlocal. Batch 32, evaluation on 10 batches of
 32, diagnostics (gradient through time, gates) at the first and last step.
 """
 
@@ -26,9 +27,13 @@ MATCHED = {'vanilla': 128, 'irnn': 128, 'lstm': 64, 'peephole': 64,
 DILATIONS = tuple(2 ** i for i in range(7))
 
 
+def _parse(arg):
+  return common.parse_arg(arg, cell='lstm', seq_len=100, steps=2000,
+                          matched=False, cells='', runlocal=False)
+
+
 def get_config(arg=None):
-  arg = common.parse_arg(arg, cell='lstm', seq_len=100, steps=2000,
-                         matched=False, runlocal=False)
+  arg = _parse(arg)
   hidden = MATCHED[arg.cell] if arg.matched else 128
   cell = 'vanilla' if arg.cell == 'dilated' else arg.cell
   config = adding.get_config(f'cell={cell},seq_len={arg.seq_len},'
@@ -46,6 +51,8 @@ def get_config(arg=None):
 
 
 def get_sweep(arg=None):
-  matched = 'matched=true' in (arg or '')
+  arg = _parse(arg)
+  chosen = tuple(arg.cells.split('/')) if arg.cells else (
+      tuple(MATCHED) if arg.matched else MAIN)
   return [{'config_arg': f'cell={cell}', 'seed': seed}
-          for cell in (MATCHED if matched else MAIN) for seed in range(3)]
+          for cell in chosen for seed in range(3)]
