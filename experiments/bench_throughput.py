@@ -194,6 +194,38 @@ def format_tables(results, compile_times, memory, names):
   return '\n'.join(lines)
 
 
+def format_targets(results, names) -> str:
+  """The speed targets, each with the ratios measured and met or not: the
+  LSTM >= 0.75x torch nn.LSTM and >= 1.5x Flax at every shape; every cell
+  >= 2x its PyTorch loop at the small and the long shape."""
+  shapes = list(results)
+  flax = 'flax nn.RNN(OptimizedLSTMCell)'
+
+  def ratios(name, peer, where):
+    return [results[s][name] / results[s][peer] for s in where
+            if name in results[s] and peer in results[s]]
+
+  lines = ['Targets:', '']
+  for peer, label, goal in (('torch nn.LSTM', 'torch nn.LSTM', 0.75),
+                            (flax, 'Flax', 1.5)):
+    measured = ratios('rnnzoo lstm', peer, shapes)
+    if measured:
+      lines.append(f'- LSTM >= {goal}x {label} at every shape: '
+                   + ' / '.join(f'{r:.2f}x' for r in measured) + ' - '
+                   + ('met' if min(measured) >= goal else 'not met'))
+  small_and_long = [s for s in shapes if s in (SHAPES[1], SHAPES[2])]
+  below = {}
+  for name in names:
+    measured = ratios(f'rnnzoo {name}', f'torch loop {name}', small_and_long)
+    if measured and min(measured) < 2:
+      below[name] = min(measured)
+  if small_and_long:
+    lines.append('- every cell >= 2x its PyTorch loop at the small and long '
+                 'shapes: ' + ('met' if not below else 'not met by ' + ', '.join(
+                     f'{n} ({r:.2f}x)' for n, r in below.items())))
+  return '\n'.join(lines)
+
+
 def main(argv):
   del argv
   names = _CELLS.value or cells_lib.names()
@@ -207,7 +239,8 @@ def main(argv):
     results[shape], compile_times[shape] = bench_shape(
         shape, names, _REPEATS.value, index in loop_indices)
   memory = peak_memory(names)
-  text = format_tables(results, compile_times, memory, names)
+  text = (format_tables(results, compile_times, memory, names) + '\n\n' +
+          format_targets(results, names))
   device = jax.devices()[0]
   text = (f'Device: {device.platform} ({device.device_kind}), '
           f'{torch.get_num_threads()} torch threads; jax {jax.__version__}, '
