@@ -460,10 +460,12 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
     bad_step = int(state.bad_step)
     if bad_step >= 0:
       status = 'diverged'
+      kept = manager.latest_step()
       message = (f'the loss or the gradients were not finite at step '
                  f'{bad_step}; the run stops there (its params are those '
-                 f'after step {bad_step - 1}), and its last checkpoint '
-                 f'(step {manager.latest_step()}) is kept')
+                 f'after step {bad_step - 1}), and ' + (
+                     f'its last checkpoint (step {kept}) is kept'
+                     if kept is not None else 'it saved no checkpoint'))
       logging.error(message)
       break
     if log_now:
