@@ -119,10 +119,7 @@ buffers; see the optimized HLO of the gradient). At these shapes that fixed
 cost per kernel, not the arithmetic, sets the pace (the per-step line
 above), so the LSTM stays below PyTorch's fused kernel and the light cells
 (vanilla, IRNN, IndRNN, dilated) gain less over an eager PyTorch loop than
-the heavier ones. The hoisted input projection, the prefetched input
-slices and the hand-written backward (per-step deltas in the scan, the
-weight gradients as one matmul after it) are what brought the LSTM from
-Flax's speed to the table's."""
+the heavier ones."""
 
 
 def replace(text: str, name: str, body: str) -> str:
