@@ -1,4 +1,5 @@
-"""The notebook under experiments/ runs from top to bottom."""
+"""The notebook under experiments/ runs from top to bottom and shows its
+plots."""
 
 import os
 
@@ -21,3 +22,5 @@ def test_quickstart_notebook_executes():
   text = ''.join(o.get('text', '') for o in outputs)
   assert 'done eval/ce' in text
   assert '(20, 4, 8) (4, 8) (4, 8)' in text
+  plots = [o for o in outputs if 'image/png' in o.get('data', {})]
+  assert len(plots) == 2  # the learning curve, the gradient through time
