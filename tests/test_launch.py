@@ -42,7 +42,7 @@ BAD_INPUT = [
     (['--config=configs/adding.py:runlocal', '--config.task.seq_len=1'],
      'seq_len=1 is not allowed: it must be >= 2'),
     (['--config=configs/mnist.py:runlocal', '--config.task.data_dir=/nowhere'],
-     "TFDS dataset 'mnist' (split 'train') is not prepared under /nowhere"),
+     "TFDS dataset 'mnist' (split 'train') could not be opened from /nowhere"),
 ]
 
 

@@ -229,7 +229,7 @@ def test_mnist_orders(mock_tfds):
 def test_a_missing_tfds_dataset_says_how_to_prepare_it(tmp_path):
   task = tasks.get('mnist', data_dir=str(tmp_path))
   with pytest.raises(FileNotFoundError,
-                     match=r"'mnist'.*not prepared.*tfds build mnist"):
+                     match=r"'mnist'.*could not be opened.*tfds build mnist"):
     task.train_stream(0, 4)
 
 

@@ -270,13 +270,15 @@ def load_tfds(name: str, split: str, data_dir: str, download: bool):
     return tfds.data_source(name, split=split, data_dir=data_dir or None,
                             download=download)
   except Exception as error:  # pylint: disable=broad-except
+    # TFDS reports a missing or TFRecord-only data set in several ways
+    # (NotImplementedError, AssertionError, ...): name it and give advice.
     where = data_dir or '~/tensorflow_datasets'
     raise FileNotFoundError(
-        f"TFDS dataset {name!r} (split {split!r}) is not prepared under "
-        f"{where}: build it on a machine with internet (`tfds build {name} "
-        f"--file_format=array_record --data_dir=DIR`) and pass "
-        f"data_dir=DIR, or set download=True ({type(error).__name__}: "
-        f'{error})') from None
+        f"TFDS dataset {name!r} (split {split!r}) could not be opened from "
+        f"{where} ({type(error).__name__}: {str(error).splitlines()[0]}). "
+        f"If it is not prepared there as ArrayRecord, build it on a machine "
+        f"with internet (`tfds build {name} --file_format=array_record "
+        f"--data_dir=DIR`) and pass data_dir=DIR, or set download=True") from None
 
 
 def text_of(value) -> str:
