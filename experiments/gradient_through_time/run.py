@@ -77,27 +77,30 @@ def main(argv):
   fig = figure.Figure(figsize=(11, 4))
   axes = fig.subplots(1, 2, sharey=True)
   rows = ['| cell | at initialisation | after training |', '| --- | --- | --- |']
-  last_step = 0
-  kept = {}  # cell -> [ratio at initialisation, after training]
-  for cell in CELLS:
-    curves = _load(cell)
-    if not curves:
-      continue
-    last_step = max(curves)
+  loaded = {cell: _load(cell) for cell in CELLS}
+  loaded = {cell: curves for cell, curves in loaded.items() if curves}
+  last_step = max(max(curves) for curves in loaded.values())
+  kept = {}  # cell -> [ratio at initialisation, after training or None]
+  for index, (cell, curves) in enumerate(loaded.items()):
     ratios = []
     for ax, step in zip(axes, (0, last_step)):
+      if step not in curves:  # no run of this cell got there
+        ratios.append(None)
+        continue
       curve = curves[step]
-      ax.plot(np.arange(len(curve)), curve, label=cell)
+      ax.plot(np.arange(len(curve)), curve, label=cell, color=f'C{index}')
       ratios.append(curve[0] / curve[-1])
     kept[cell] = ratios
-    rows.append(f'| {cell} | ' + ' | '.join(f'{r:.3g}' for r in ratios) + ' |')
+    rows.append(f'| {cell} | ' + ' | '.join(
+        'none: every run diverged' if r is None else f'{r:.3g}'
+        for r in ratios) + ' |')
   for ax, title in zip(axes, ('at initialisation', f'after {last_step} steps')):
     ax.set_yscale('log')
     ax.set_xlabel('step t')
     ax.set_title(title)
   axes[0].set_ylabel('||dL / dh_t|| (top layer)')
-  axes[0].legend()
-  fig.tight_layout()
+  fig.legend(*axes[0].get_legend_handles_labels(), loc='center right')
+  fig.tight_layout(rect=(0, 0, 0.9, 1))
   fig.savefig(os.path.join(HERE, 'gradient_through_time.png'), dpi=100)
   vanilla, lstm, indrnn = (kept[c][0] for c in ('vanilla', 'lstm', 'indrnn'))
   against = report.verdict(
@@ -105,9 +108,11 @@ def main(argv):
       f'At initialisation the share of the last step\'s gradient that '
       f'reaches the first is {vanilla:.3g} in the tanh RNN, {lstm:.3g} in '
       f'the LSTM and {indrnn:.3g} in the IndRNN; after training '
-      + ', '.join(f'{c} {r[1]:.3g}' for c, r in kept.items()) + '. Cells '
-      'that keep more than 1e-3 of it after training: ' + (', '.join(
-          c for c, r in kept.items() if r[1] > 1e-3) or 'none') + '. An '
+      + ', '.join(f'{c} {r[1]:.3g}' for c, r in kept.items()
+                  if r[1] is not None) + '. Cells that keep more than 1e-3 '
+      'of it after training: ' + (', '.join(
+          c for c, r in kept.items() if r[1] is not None and r[1] > 1e-3)
+                                   or 'none') + '. An '
       'LSTM\'s cell state carries the gradient only as far as its forget '
       'gate lets it: the gate starts near sigmoid(1) = 0.73, and only '
       'training that opens it towards 1 makes the long path.')
