@@ -34,6 +34,18 @@ COLUMNS = (
      'eval/accuracy', {}),
 )
 
+PAPERS = (
+    ('adding', 'an IndRNN solves the adding problem at T = 1000, an LSTM '
+     'stays at the baseline'),
+    ('copy', 'the LSTM beats the memoryless baseline at T = 100, the tanh RNN '
+     'does not, the Dilated RNN does at T = 500'),
+    ('mnist1d', 'every cell loses accuracy when MNIST-1D\'s positions are '
+     'shuffled'),
+    ('mgu_vs_gru', 'the MGU matches the GRU with two thirds of the '
+     'parameters'),
+    ('dilated_rnn', 'the Dilated RNN on permuted MNIST and on copying'),
+)
+
 CLAIMS = (
     ('gradient_through_time', 'a vanilla RNN\'s gradient vanishes over '
      'long spans, an LSTM\'s does not'),
@@ -91,16 +103,27 @@ def results_section() -> str:
     if any(values):
       lines.append(f'| `{cell}` | ' + ' | '.join(values) + ' |')
   lines.append('| ' + ' | '.join(baselines) + ' |')
-  claims = '\n'.join(f'- [{name}](experiments/{name}): {claim}'
-                     for name, claim in CLAIMS
+  claims = '\n'.join(_claim_line(name, claim) for name, claim in CLAIMS
+                     if os.path.exists(os.path.join(HERE, name, 'README.md')))
+  papers = '\n'.join(_claim_line(name, claim) for name, claim in PAPERS
                      if os.path.exists(os.path.join(HERE, name, 'README.md')))
   return (
       'Mean ± std over 3 seeds of the final test metric (lower is better '
       'for MSE and cross-entropy), at the CPU budgets that each '
       "experiment's README gives beside the papers' numbers; empty where a "
       'cell was not in that experiment.\n\n' + '\n'.join(lines) +
+      '\n\nThe papers\' claims, each with its verdict from our numbers:'
+      '\n\n' + papers +
       '\n\nThe textbook claims, each measured and set against its source:'
       '\n\n' + claims)
+
+
+def _claim_line(name: str, claim: str) -> str:
+  """A link to the experiment, its claim and its README's verdict."""
+  with open(os.path.join(HERE, name, 'README.md')) as f:
+    found = re.search(r'\*\*Verdict\.\*\* ([^.]*)\.', f.read())
+  verdict = f' ({found.group(1).lower()})' if found else ''
+  return f'- [{name}](experiments/{name}): {claim}{verdict}'
 
 
 def speed_section() -> str:
