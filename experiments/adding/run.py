@@ -14,6 +14,7 @@ from absl import flags
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import report
+from rnnzoo import results
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _WORKERS = flags.DEFINE_integer('workers', 2, 'Processes.')
@@ -92,6 +93,18 @@ def describe(steps: dict[int, int]) -> str:
   return ', '.join(parts)
 
 
+def diverged(workdir: str) -> str:
+  """'IRNN at T = 500: 3 of 3 runs diverged; ...' from the run dirs."""
+  runs = results.load(workdir)
+  parts = []
+  for (cell, length), group in runs.groupby(['cell.name', 'task.seq_len']):
+    count = int((group['status'] == 'diverged').sum())
+    if count:
+      parts.append(f'{cell} at T = {length}: {count} of {len(group)}')
+  return (' Runs whose loss or gradients stopped being finite (diverged): '
+          + '; '.join(parts) + '.') if parts else ''
+
+
 def against(frame) -> str:
   """The verdict on the IndRNN paper's claim at the longest T run."""
   baseline = 1 / 6
@@ -145,7 +158,8 @@ def main(argv):
           f'; at T = {longest} only {", ".join(_LONGEST_CELLS.value)}'
           if _LONGEST_CELLS.value else ''),
       command=report.command(), main=main_table,
-      against=against(report.summary(HERE, 'main')), matched=matched_table))
+      against=against(report.summary(HERE, 'main')) + diverged(main_dir),
+      matched=matched_table))
 
 
 if __name__ == '__main__':

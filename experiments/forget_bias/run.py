@@ -29,7 +29,7 @@ architectures", ICML, abstract; the idea is Gers et al. 2000's).
 parameters; RMSProp 1e-3, batch 20, 2000 steps) and character-level
 language modelling of a local English text (the licence texts in
 /usr/share/common-licenses, 237k characters, 10% held out; LSTM 128 or GRU
-148, about 70k parameters; windows of 64, Adam 2e-3, batch 32, 1500 steps);
+148, about 115k parameters; windows of 64, Adam 2e-3, batch 32, 1500 steps);
 3 seeds each.
 
     python experiments/forget_bias/run.py

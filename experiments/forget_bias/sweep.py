@@ -24,7 +24,7 @@ def get_config(arg=None):
         f'cell={arg.cell},hidden={hidden},delay=100,runlocal={arg.runlocal}')
     steps = 2000
   else:
-    hidden = 128 if arg.cell == 'lstm' else 148  # about 70k parameters
+    hidden = 128 if arg.cell == 'lstm' else 148  # about 115k parameters
     config = char_lm.get_config(f'cell={arg.cell},hidden={hidden},layers=1,'
                                 f'seq_len=64,runlocal={arg.runlocal}')
     config.task.path = report.corpus()
