@@ -8,8 +8,8 @@ r"""Sweeps: one run per point of a config file's `get_sweep(arg)`.
 (the strings of --config. overrides) plus the reserved key 'config_arg',
 which is appended to the config's :arg for structural choices
 ('cell=gru'). Point i runs in WORKDIR/<iii>-<key=value,...>/, a normal run
-directory. Points whose run is done are skipped, so launching a sweep again
-resumes it. Every point's config is built, and so checked, before any runs.
+directory. Points whose run is done (or diverged) are skipped, so
+launching a sweep again resumes it. Every point's config is built, and so checked, before any runs.
 
 Executors: 'local', a pool of worker processes; 'ray', one Ray task per
 point on a Ray cluster (a local one by default), with the CPUs and GPUs of
@@ -91,11 +91,13 @@ def expand(spec: str, overrides: dict | None = None) -> list[Point]:
 
 
 def _is_done(run_dir: str) -> bool:
+  """Whether the run has its final outcome: done, or diverged (a rerun
+  would diverge at the same step); a failed or unfinished run is rerun."""
   path = os.path.join(run_dir, 'results.json')
   if not os.path.exists(path):
     return False
   with open(path) as f:
-    return json.load(f).get('status') == 'done'
+    return json.load(f).get('status') in ('done', 'diverged')
 
 
 def run_point(config_json: str, run_dir: str, overwrite: bool) -> dict:
@@ -111,7 +113,7 @@ def run(spec: str, workdir: str, *, overrides: dict | None = None,
   """Runs every point not yet done; returns one report per point.
 
   A report has the point's 'name', 'status' (done, diverged, failed or
-  skipped: done before) and, when it ran, its 'metric' and final value or
+  skipped: done or diverged before) and, when it ran, its 'metric' and final value or
   its 'error'. The reports are also written to WORKDIR/sweep.json.
   """
   if executor not in ('local', 'ray'):

@@ -81,9 +81,14 @@ def test_local_sweep_runs_resumes_and_reports_failures(config_file, tmp_path):
   assert [r['status'] for r in reports] == ['done'] * 4
   assert all(r['metric'] == 'eval/mse' and np.isfinite(r['value'])
              for r in reports)
-  # Launched again, the finished points are skipped; a point that fails is
-  # reported and the others go on.
-  os.remove(os.path.join(workdir, '003-cell=gru,seed=1', 'results.json'))
+  # Launched again, the finished points (done or diverged) are skipped; a
+  # point that fails is reported and the others go on.
+  results_of = lambda name: os.path.join(workdir, name, 'results.json')
+  with open(results_of('002-cell=gru,seed=0')) as f:
+    diverged = json.load(f) | {'status': 'diverged'}
+  with open(results_of('002-cell=gru,seed=0'), 'w') as f:
+    json.dump(diverged, f)
+  os.remove(results_of('003-cell=gru,seed=1'))
   again = sweep.run(f'{config_file}:runlocal', workdir, workers=2,
                     overrides={'optim.lr': -1.0})
   assert [r['status'] for r in again] == ['skipped'] * 3 + ['failed']
