@@ -69,9 +69,11 @@ def _cell_name(row) -> str:
 
 def _value(frame, metric, cell) -> str:
   rows = frame[frame['cell'] == cell]
-  if rows.empty or pd.isna(rows.iloc[0][f'{metric} mean']):
+  if rows.empty:
     return ''
   row = rows.iloc[0]
+  if pd.isna(row[f'{metric} mean']):  # no run of this cell finished
+    return f"{int(row['done'])}/{int(row['runs'])} runs finished"
   return f"{row[f'{metric} mean']:.3g} ± {row[f'{metric} std']:.2g}"
 
 
