@@ -142,9 +142,11 @@ row of small kernels (for the vanilla cell about ten in the forward step
 and more in the backward one, several of them copies of loop-carried
 buffers; see the optimized HLO of the gradient). At these shapes that fixed
 cost per kernel, not the arithmetic, sets the pace (the per-step line
-above), so the LSTM stays below PyTorch's fused kernel and the light cells
-(vanilla, IRNN, IndRNN, dilated) gain less over an eager PyTorch loop than
-the heavier ones."""
+above). So the LSTM stays below PyTorch's fused kernel; at the small and
+long shapes the scan beats an eager PyTorch loop of the same cell, but by
+less than 2x for most cells; and at B=32 H=256 PyTorch's eager loops, whose
+larger matmuls keep both cores busy, are faster than the scan for every
+cell."""
 
 
 def replace(text: str, name: str, body: str) -> str:
