@@ -144,9 +144,8 @@ buffers; see the optimized HLO of the gradient). At these shapes that fixed
 cost per kernel, not the arithmetic, sets the pace (the per-step line
 above). So the LSTM stays below PyTorch's fused kernel; at the small and
 long shapes the scan beats an eager PyTorch loop of the same cell, but by
-less than 2x for most cells; and at B=32 H=256 PyTorch's eager loops, whose
-larger matmuls keep both cores busy, are faster than the scan for every
-cell."""
+less than 2x for most cells; and at B=32 H=256 the eager PyTorch loops
+are faster than the scan for every cell."""
 
 
 def replace(text: str, name: str, body: str) -> str:
