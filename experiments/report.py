@@ -14,6 +14,7 @@ sys.path.insert(0, ROOT)
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
 from configs import common
+from rnnzoo import config_util
 from rnnzoo import results
 from rnnzoo import sweep
 
@@ -25,6 +26,11 @@ def budget(config, steps: int, evaluations: int = 10):
   config.log = common.log(every=50, eval_every=max(steps // evaluations, 1),
                           checkpoint_every=steps)
   return config
+
+
+def sweep_module(here: str):
+  """The experiment's sweep.py (its constants: STEPS, RATE, ...)."""
+  return config_util.module(os.path.join(here, 'sweep.py'))
 
 
 def run_sweep(spec: str, workdir: str, workers: int = 2, **kwargs) -> None:

@@ -57,8 +57,7 @@ def main(argv):
   table = report.summarize(workdir, HERE, 'dropout',
                            by=['model.dropout_kind', 'model.dropout',
                                'model.recurrent_dropout'])
-  sys.path.insert(0, HERE)
-  import sweep  # pylint: disable=g-import-not-at-top
+  sweep = report.sweep_module(HERE)
   frame = report.summary(HERE, 'dropout')
   none = report.mean(frame, 'eval/bpc', model__dropout=0.0)
   per_step, variational = (

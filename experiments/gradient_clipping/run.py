@@ -68,8 +68,7 @@ def against(workdir: str) -> str:
 
 def main(argv):
   del argv
-  sys.path.insert(0, HERE)
-  import sweep  # pylint: disable=g-import-not-at-top
+  sweep = report.sweep_module(HERE)
   workdir = _RUNS.value
   report.run_sweep(os.path.join(HERE, 'sweep.py'), workdir,
                    workers=_WORKERS.value)

@@ -44,8 +44,7 @@ fresh for every batch; Adam 1e-3, gradient clipping at 1, batch 100,
 
 def main(argv):
   del argv
-  sys.path.insert(0, HERE)
-  import sweep  # pylint: disable=g-import-not-at-top
+  sweep = report.sweep_module(HERE)
   workdir = _RUNS.value
   report.run_sweep(os.path.join(HERE, 'sweep.py'), workdir,
                    workers=_WORKERS.value)

@@ -62,8 +62,7 @@ def main(argv):
     tables[variant] = report.summarize(workdir, HERE, variant,
                                        by=['cell.name', 'model.num_layers',
                                            'model.dilations'])
-  sys.path.insert(0, HERE)
-  import sweep  # pylint: disable=g-import-not-at-top
+  sweep = report.sweep_module(HERE)
   plain, shuffled = (report.summary(HERE, v) for v in ('plain', 'shuffled'))
   dilated = {'cell__name': 'vanilla', 'model__num_layers': 9}
   accuracy = {v: {c: report.mean(t, 'eval/accuracy', **(
