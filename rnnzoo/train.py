@@ -321,6 +321,7 @@ def restore(workdir: str, step: int | None = None):
     raise ValueError(f'workdir={workdir!r} holds no checkpoint')
   restored = manager.restore(step, args=ocp.args.Composite(
       state=ocp.args.StandardRestore()))
+  manager.close()
   return config, task, model, restored.state['params']
 
 
@@ -486,7 +487,7 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
     if save_now:
       save(step)
 
-  manager.wait_until_finished()
+  manager.close()  # waits for the last save and stops orbax's threads
   steps_done = int(state.step) - start_step
   loop_time = time.perf_counter() - started
   results = {

@@ -256,7 +256,8 @@ def test_two_devices_give_the_loss_of_one(spec, tmp_path):
     env = dict(os.environ, JAX_PLATFORMS='cpu',
                XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}')
     output = subprocess.run([sys.executable, '-c', code], env=env, cwd=ROOT,
-                            capture_output=True, text=True, check=True)
+                            capture_output=True, text=True)
+    assert output.returncode == 0, output.stderr[-3000:]
     count, final, metric = json.loads(output.stdout.strip().splitlines()[-1])
     assert count == devices
     finals.append(final)

@@ -150,7 +150,10 @@ class KeyStream:
 def array_stream(arrays: dict[str, np.ndarray], seed: int, batch_size: int):
   """Endless batches of rows of `arrays`, reshuffled every epoch by grain.
 
-  The iterator's `get_state()` / `set_state()` resume it exactly.
+  The iterator's `get_state()` / `set_state()` resume it exactly. It reads in
+  the caller's thread: a batch is a gather from memory, and grain's default
+  read-ahead (16 threads, 500 batches) would only compete with training for
+  the CPU and outlive the run.
   """
   num_rows = len(next(iter(arrays.values())))
   if batch_size > num_rows:
@@ -159,7 +162,8 @@ def array_stream(arrays: dict[str, np.ndarray], seed: int, batch_size: int):
   dataset = (grain.MapDataset.range(num_rows).shuffle(seed=seed).repeat()
              .batch(batch_size, drop_remainder=True)
              .map(functools.partial(_take_rows, arrays)))
-  return iter(dataset.to_iter_dataset())
+  return iter(dataset.to_iter_dataset(
+      grain.ReadOptions(num_threads=0, prefetch_buffer_size=0)))
 
 
 def _take_rows(arrays, rows):
