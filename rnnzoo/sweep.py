@@ -9,7 +9,9 @@ r"""Sweeps: one run per point of a config file's `get_sweep(arg)`.
 which is appended to the config's :arg for structural choices
 ('cell=gru'). Point i runs in WORKDIR/<iii>-<key=value,...>/, a normal run
 directory. Points whose run is done (or diverged) are skipped, so
-launching a sweep again resumes it. Every point's config is built, and so checked, before any runs.
+launching a sweep again resumes it; given more steps, done points go on
+from their last checkpoint. Every point's config is built, and so checked,
+before any runs.
 
 Executors: 'local', a pool of worker processes; 'ray', one Ray task per
 point on a Ray cluster (a local one by default), with the CPUs and GPUs of
@@ -28,6 +30,7 @@ import socket
 import ml_collections
 
 from rnnzoo import config_util
+from rnnzoo import train
 
 RAY_INSTALL = 'pip install -r requirements-ray.txt'
 
@@ -90,19 +93,17 @@ def expand(spec: str, overrides: dict | None = None) -> list[Point]:
   return points
 
 
-def _is_done(run_dir: str) -> bool:
-  """Whether the run has its final outcome: done, or diverged (a rerun
-  would diverge at the same step); a failed or unfinished run is rerun."""
-  path = os.path.join(run_dir, 'results.json')
-  if not os.path.exists(path):
-    return False
-  with open(path) as f:
-    return json.load(f).get('status') in ('done', 'diverged')
+def _is_done(run_dir: str, num_steps: int) -> bool:
+  """Whether the run has its final outcome: done with `num_steps`, or
+  diverged (a rerun would diverge at the same step); a failed or unfinished
+  run, or one done with fewer steps, runs (on from its checkpoint)."""
+  results = train.read_results(run_dir)
+  return train.is_done(results, num_steps) or bool(
+      results and results.get('status') == 'diverged')
 
 
 def run_point(config_json: str, run_dir: str, overwrite: bool) -> dict:
   """Trains one point (in a worker process or a Ray task)."""
-  from rnnzoo import train  # pylint: disable=g-import-not-at-top
   config = ml_collections.ConfigDict(json.loads(config_json))
   return train.train_and_evaluate(config, run_dir, overwrite=overwrite)
 
@@ -126,7 +127,8 @@ def run(spec: str, workdir: str, *, overrides: dict | None = None,
   reports = {p.name: {'name': p.name, 'status': 'skipped'} for p in points}
   jobs = [Job(p.name, p.config.to_json(), os.path.join(workdir, p.name),
               dict(p.config.get('resources', {})), overwrite)
-          for p in points if not _is_done(os.path.join(workdir, p.name))]
+          for p in points
+          if not _is_done(os.path.join(workdir, p.name), p.config.num_steps)]
   if executor == 'local':
     outcomes = _run_local(jobs, workers)
   else:

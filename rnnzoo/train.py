@@ -164,15 +164,20 @@ def _differences(previous: dict, current: dict, prefix: str = '') -> list:
   return found
 
 
-def _finished_results(workdir: str, num_steps: int) -> dict | None:
-  """The results of a run in `workdir` that is done with `num_steps`."""
+def read_results(workdir: str) -> dict | None:
+  """The run's results.json, or None before it has one."""
   path = os.path.join(workdir, 'results.json')
   if not os.path.exists(path):
     return None
   with open(path) as f:
-    results = json.load(f)
-  done = results.get('status') == 'done' and results['steps'] >= num_steps
-  return results if done else None
+    return json.load(f)
+
+
+def is_done(results: dict | None, num_steps: int) -> bool:
+  """Whether results are those of a run done with `num_steps` steps; one
+  done with fewer resumes from its last checkpoint."""
+  return bool(results) and results.get('status') == 'done' and (
+      results['steps'] >= num_steps)
 
 
 def _write_json(path: str, value) -> None:
@@ -344,8 +349,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
   task = _registry_entry(config.task, tasks)
   model = model_lib.build(config, task)
   _prepare_workdir(config, workdir, overwrite)
-  finished = _finished_results(workdir, config.num_steps)
-  if finished:
+  finished = read_results(workdir)
+  if is_done(finished, config.num_steps):
     logging.info('%s already holds a finished run', workdir)
     return finished
   lead = jax.process_index() == 0

@@ -97,6 +97,21 @@ def test_local_sweep_runs_resumes_and_reports_failures(config_file, tmp_path):
     assert json.load(f) == again
 
 
+def test_a_sweep_given_more_steps_goes_on_from_the_checkpoints(
+    config_file, tmp_path):
+  workdir, spec = str(tmp_path / 'runs'), f'{config_file}:runlocal'
+  sweep.run(spec, workdir, overrides={'num_steps': 4})
+  longer = sweep.run(spec, workdir, overrides={'num_steps': 8})
+  assert [r['status'] for r in longer] == ['done'] * 4
+  straight = sweep.run(spec, str(tmp_path / 'straight'),
+                       overrides={'num_steps': 8})
+  assert [r['value'] for r in longer] == [r['value'] for r in straight]
+  for report in longer:
+    with open(os.path.join(workdir, report['name'], 'metrics.jsonl')) as f:
+      steps = [json.loads(line)['step'] for line in f]
+    assert steps == sorted(steps) and steps[-1] == 8
+
+
 def test_ray_sweep_gives_the_same_table_as_local(config_file, tmp_path):
   import ray  # pylint: disable=g-import-not-at-top  (requirements-ray.txt)
   sweep.run(f'{config_file}:runlocal', str(tmp_path / 'local'), workers=2)
