@@ -49,8 +49,8 @@ PAPERS = (
 CLAIMS = (
     ('gradient_through_time', 'a vanilla RNN\'s gradient vanishes over '
      'long spans, an LSTM\'s does not'),
-    ('gradient_clipping', 'gradient clipping rescues training on 1000-step '
-     'sequences'),
+    ('gradient_clipping', 'gradient clipping lets SGD train at learning '
+     'rates where it otherwise blows up'),
     ('gate_saturation', 'trained gates sit near 0 or 1'),
     ('forget_bias', 'a forget-gate bias of 1 closes the LSTM-GRU gap'),
     ('gate_ablation', 'the forget and input gates matter, the output gate '

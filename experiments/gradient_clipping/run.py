@@ -1,4 +1,4 @@
-r"""Gradient clipping on 1000-step sequences; writes the README.
+r"""Gradient clipping against SGD's learning rate; writes the README.
 
   python experiments/gradient_clipping/run.py
 """
@@ -19,20 +19,21 @@ _WORKERS = flags.DEFINE_integer('workers', 2, 'Processes.')
 _RUNS = flags.DEFINE_string('runs', os.path.join(
     report.ROOT, 'runs', 'gradient_clipping'), 'Where the run dirs go.')
 
-README = """# Gradient clipping on 1000-step sequences
+README = """# Gradient clipping lets SGD take larger steps
 
 **Claim.** Rescaling the gradient when its norm exceeds a threshold deals
-with exploding gradients and lets SGD train RNNs on long sequences
-(Pascanu, Mikolov & Bengio 2013, "On the difficulty of training recurrent
-neural networks", ICML, section 3.2).
+with exploding gradients: SGD with clipping trains recurrent networks at
+learning rates where plain SGD blows up (Pascanu, Mikolov & Bengio 2013,
+"On the difficulty of training recurrent neural networks", ICML, section
+3.2).
 
-**Setup.** The adding problem at T = 1000; a tanh RNN and an LSTM (forget
-bias 1) of 64 units; SGD with momentum 0.9, learning rate 0.01, batch 16,
-{steps} steps; no clipping (clip_norm 0) or global-norm clipping at 10, 1
-and 0.1; 3 seeds. A run whose loss or gradients stop being finite is marked
-diverged (done < runs below); MSE baseline 1/6. The `train/grad_norm`
-column is the gradient norm before clipping, averaged over the last 50
-steps.
+**Setup.** The adding problem at T = {seq_len}; a tanh RNN and an LSTM (forget
+bias 1) of 64 units; SGD with momentum 0.9 at learning rates {rates}; no
+clipping (clip_norm 0) or global-norm clipping at 1; batch 16, {steps}
+steps, 3 seeds. A run whose loss or gradients stop being finite is marked
+diverged (done < runs below) and stops there; a run has learned when its
+MSE is below half the baseline 1/6. The `train/grad_norm` column is the
+gradient norm before clipping, averaged over the last 50 steps.
 
     python experiments/gradient_clipping/run.py
 
@@ -43,27 +44,35 @@ steps.
 
 
 def against(workdir: str) -> str:
-  """Runs that diverged or stayed at the baseline, clipped or not."""
+  """Per cell and learning rate: diverged and learned runs, clipped or not.
+  The claim holds where clipping turns diverged or stuck runs into runs that
+  learn."""
   runs = results.load(workdir)
-  findings, unclipped_worse = [], []
-  for cell, by_cell in runs.groupby('cell.name'):
-    parts = []
-    failures = {}
-    for clip, group in by_cell.groupby('optim.clip_norm'):
-      diverged = int((group['status'] == 'diverged').sum())
-      learned = int(((group['status'] == 'done') &
-                     (group['eval/mse'] < 0.5 * group['baseline:eval/mse'])
+  findings, rescued = [], []
+  diverged_total = {0.0: 0, 1.0: 0}
+  for (cell, lr), group in runs.groupby(['cell.name', 'optim.lr']):
+    counts = {}
+    for clip, runs_at in group.groupby('optim.clip_norm'):
+      diverged = int((runs_at['status'] == 'diverged').sum())
+      learned = int(((runs_at['status'] == 'done') &
+                     (runs_at['eval/mse'] < 0.5 * runs_at['baseline:eval/mse'])
                      ).sum())
-      failures[clip] = len(group) - learned
-      label = f'clip {clip:g}' if clip else 'no clipping'
-      parts.append(f'{label}: {diverged} of {len(group)} diverged, {learned} '
-                   'below half the baseline')
-    unclipped_worse.append(failures[0.0] >= max(failures.values()) and
-                           failures[0.0] > min(failures.values()))
-    findings.append(f'{cell}: ' + '; '.join(parts))
-  return report.verdict(
-      any(unclipped_worse), '. '.join(findings) + '. The claim holds where '
-      'the runs without clipping fail more often than clipped ones.')
+      counts[clip] = (diverged, learned, len(runs_at))
+      diverged_total[clip] += diverged
+    (plain_diverged, plain_learned, n), (clip_diverged, clip_learned, _) = (
+        counts[0.0], counts[1.0])
+    if clip_learned > plain_learned and clip_diverged <= plain_diverged:
+      rescued.append(f'{cell} at lr {lr:g}')
+    findings.append(
+        f'{cell} at lr {lr:g}: without clipping {plain_diverged} of {n} '
+        f'diverged and {plain_learned} learned, with clipping '
+        f'{clip_diverged} diverged and {clip_learned} learned')
+  headline = (f'{diverged_total[0.0]} runs without clipping diverged and '
+              f'{diverged_total[1.0]} with it; clipping turned failing runs '
+              'into runs that learn for ' + (
+                  ', '.join(rescued) if rescued else 'no cell and rate'))
+  return report.verdict(bool(rescued),
+                        headline + '. ' + '; '.join(findings) + '.')
 
 
 def main(argv):
@@ -73,11 +82,13 @@ def main(argv):
   report.run_sweep(os.path.join(HERE, 'sweep.py'), workdir,
                    workers=_WORKERS.value)
   table = report.summarize(workdir, HERE, 'clipping',
-                           by=['cell.name', 'optim.clip_norm'],
+                           by=['cell.name', 'optim.lr', 'optim.clip_norm'],
                            metrics=['eval/mse', 'train/grad_norm'])
   report.write(os.path.join(HERE, 'README.md'),
-               README.format(table=table, steps=sweep.STEPS,
-                             against=against(workdir)))
+               README.format(
+                   table=table, steps=f'{sweep.STEPS:,}', seq_len=sweep.SEQ_LEN,
+                   rates=', '.join(f'{lr:g}' for lr in sweep.RATES),
+                   against=against(workdir)))
 
 
 if __name__ == '__main__':
