@@ -21,6 +21,8 @@ _STEPS = flags.DEFINE_list('steps', ['4000', '3000'],
 _RUNS = flags.DEFINE_string('runs', os.path.join(report.ROOT, 'runs', 'copy'),
                             'Where the run dirs go.')
 
+DEFAULT = ('\n    python experiments/copy/run.py    # 4000 and 3000 steps, about '
+           'half an hour on 2 cores')
 README = """# Copying memory: recall 10 symbols after T steps
 
 **Claims.** Arjovsky, Shah & Bengio 2016 (uRNN, section 5.1, Fig. 1; LSTM 40
@@ -46,8 +48,7 @@ the last 10 steps.
 1; {steps100} steps at T = 100 and {steps500} at T = 500 (a CPU budget),
 3 seeds, evaluated on 10 fresh batches.
 
-    {command}    # these tables
-    python experiments/copy/run.py    # 4000 and 3000 steps, about 1 hour
+    {command}    # these tables{default}
 
 ## T = 100
 
@@ -108,7 +109,8 @@ def main(argv):
   frames = {delay: report.summary(HERE, f'T{delay}') for delay in (100, 500)}
   report.write(os.path.join(HERE, 'README.md'), README.format(
       steps100=_STEPS.value[0], steps500=_STEPS.value[1],
-      command=report.command(), against=against(frames), **tables))
+      command=report.command(), default=DEFAULT if sys.argv[1:] else '',
+      against=against(frames), **tables))
 
 
 if __name__ == '__main__':
