@@ -29,7 +29,7 @@ learning rates where plain SGD blows up (Pascanu, Mikolov & Bengio 2013,
 
 **Setup.** The adding problem at T = {seq_len}; a tanh RNN and an LSTM (forget
 bias 1) of 64 units; SGD with momentum 0.9 at learning rates {rates}; no
-clipping (clip_norm 0) or global-norm clipping at 1; batch 16, {steps}
+clipping (clip_norm 0) or global-norm clipping at {clip_norm:g}; batch 16, {steps}
 steps, 3 seeds. A run whose loss or gradients stop being finite is marked
 diverged (done < runs below) and stops there; a run has learned when its
 MSE is below half the baseline 1/6. The `train/grad_norm` column is the
@@ -43,32 +43,34 @@ gradient norm before clipping, averaged over the last 50 steps.
 """
 
 
-def against(workdir: str) -> str:
+def _tally(runs) -> tuple[int, int]:
+  """(diverged, learned) runs; learned: done below half the baseline."""
+  diverged = int((runs['status'] == 'diverged').sum())
+  learned = int(((runs['status'] == 'done') &
+                 (runs['eval/mse'] < 0.5 * runs['baseline:eval/mse'])).sum())
+  return diverged, learned
+
+
+def against(workdir: str, clip_norm: float) -> str:
   """Per cell and learning rate: diverged and learned runs, clipped or not.
   The claim holds where clipping turns diverged or stuck runs into runs that
   learn."""
   runs = results.load(workdir)
-  findings, rescued = [], []
-  diverged_total = {0.0: 0, 1.0: 0}
+  findings, rescued, diverged = [], [], {0.0: 0, clip_norm: 0}
   for (cell, lr), group in runs.groupby(['cell.name', 'optim.lr']):
-    counts = {}
-    for clip, runs_at in group.groupby('optim.clip_norm'):
-      diverged = int((runs_at['status'] == 'diverged').sum())
-      learned = int(((runs_at['status'] == 'done') &
-                     (runs_at['eval/mse'] < 0.5 * runs_at['baseline:eval/mse'])
-                     ).sum())
-      counts[clip] = (diverged, learned, len(runs_at))
-      diverged_total[clip] += diverged
-    (plain_diverged, plain_learned, n), (clip_diverged, clip_learned, _) = (
-        counts[0.0], counts[1.0])
+    (plain_diverged, plain_learned), (clip_diverged, clip_learned) = (
+        _tally(group[group['optim.clip_norm'] == clip])
+        for clip in (0.0, clip_norm))
+    diverged[0.0] += plain_diverged
+    diverged[clip_norm] += clip_diverged
     if clip_learned > plain_learned and clip_diverged <= plain_diverged:
       rescued.append(f'{cell} at lr {lr:g}')
     findings.append(
-        f'{cell} at lr {lr:g}: without clipping {plain_diverged} of {n} '
-        f'diverged and {plain_learned} learned, with clipping '
-        f'{clip_diverged} diverged and {clip_learned} learned')
-  headline = (f'{diverged_total[0.0]} runs without clipping diverged and '
-              f'{diverged_total[1.0]} with it; clipping turned failing runs '
+        f'{cell} at lr {lr:g}: without clipping {plain_diverged} of '
+        f'{len(group) // 2} diverged and {plain_learned} learned, with '
+        f'clipping {clip_diverged} diverged and {clip_learned} learned')
+  headline = (f'{diverged[0.0]} runs without clipping diverged and '
+              f'{diverged[clip_norm]} with it; clipping turned failing runs '
               'into runs that learn for ' + (
                   ', '.join(rescued) if rescued else 'no cell and rate'))
   return report.verdict(bool(rescued),
@@ -88,7 +90,8 @@ def main(argv):
                README.format(
                    table=table, steps=f'{sweep.STEPS:,}', seq_len=sweep.SEQ_LEN,
                    rates=', '.join(f'{lr:g}' for lr in sweep.RATES),
-                   against=against(workdir)))
+                   clip_norm=sweep.CLIP_NORM,
+                   against=against(workdir, sweep.CLIP_NORM)))
 
 
 if __name__ == '__main__':

@@ -14,6 +14,7 @@ from configs import common
 STEPS = 5000
 SEQ_LEN = 50
 RATES = (0.03, 0.1, 0.3, 1.0)
+CLIP_NORM = 1.0
 
 
 def get_config(arg=None):
@@ -32,4 +33,4 @@ def get_sweep(arg=None):
   return [{'config_arg': f'cell={cell}', 'optim.lr': lr,
            'optim.clip_norm': clip, 'seed': seed}
           for cell in ('vanilla', 'lstm') for lr in RATES
-          for clip in (0.0, 1.0) for seed in range(3)]
+          for clip in (0.0, CLIP_NORM) for seed in range(3)]
