@@ -2,6 +2,7 @@
 and baselines checked against large samples."""
 
 import math
+import threading
 
 import jax
 import jax.numpy as jnp
@@ -350,3 +351,11 @@ def test_batch_larger_than_the_data_is_refused(text_file):
   task = tasks.get('char_lm', path=text_file, seq_len=64)
   with pytest.raises(ValueError, match=r'batch_size=1000 .*only \d+ examples'):
     task.train_stream(0, 1000)
+
+
+def test_an_array_stream_reads_in_the_callers_thread():
+  threads = threading.active_count()
+  stream = base.array_stream({'x': np.arange(10)}, seed=0, batch_size=5)
+  epoch = np.concatenate([next(stream)['x'], next(stream)['x']])
+  assert sorted(epoch) == list(range(10))  # one epoch: every row once
+  assert threading.active_count() == threads  # no read-ahead threads
