@@ -19,33 +19,33 @@ gradient clipping at 10. cell=irnn uses a smaller learning rate (1e-4),
 which it needs at long T (Le et al. 2015; Li et al. 2018, 5.1).
 """
 
-from configs import common
+from rnnzoo import config_util
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, cell='lstm', seq_len=50, variant='halves',
+  arg = config_util.parse_arg(arg, cell='lstm', seq_len=50, variant='halves',
                          hidden=128, layers=1, runlocal=False)
   if arg.cell == 'indrnn':
-    cell = common.cell('indrnn', seq_len=arg.seq_len, input_std=0.001)
-    model = common.model(hidden_size=arg.hidden, num_layers=max(arg.layers, 2),
+    cell = config_util.cell('indrnn', seq_len=arg.seq_len, input_std=0.001)
+    model = config_util.model(hidden_size=arg.hidden, num_layers=max(arg.layers, 2),
                          top_layer_options={'last_layer': True})
-    optim = common.optim('adam', lr=2e-4, clip_norm=10.0)
+    optim = config_util.optim('adam', lr=2e-4, clip_norm=10.0)
   else:
-    cell = common.cell(arg.cell)
-    model = common.model(hidden_size=arg.hidden, num_layers=arg.layers)
+    cell = config_util.cell(arg.cell)
+    model = config_util.model(hidden_size=arg.hidden, num_layers=arg.layers)
     lr = 1e-4 if arg.cell == 'irnn' else 1e-3
-    optim = common.optim('adam', lr=lr, clip_norm=1.0)
-  config = common.config(
+    optim = config_util.optim('adam', lr=lr, clip_norm=1.0)
+  config = config_util.config(
       seed=0, num_steps=3000, batch_size=64,
-      task=common.task('adding', seq_len=arg.seq_len, variant=arg.variant),
+      task=config_util.task('adding', seq_len=arg.seq_len, variant=arg.variant),
       cell=cell, model=model, optim=optim,
-      log=common.log(every=50, eval_every=500, checkpoint_every=500))
+      log=config_util.log(every=50, eval_every=500, checkpoint_every=500))
   if arg.runlocal:
-    common.shrink(config, seq_len=min(arg.seq_len, 20))
+    config_util.shrink(config, seq_len=min(arg.seq_len, 20))
   return config
 
 
 def get_sweep(arg=None):
   """Every cell of the zoo, three seeds each, at the arg's settings."""
   del arg
-  return common.every_cell_sweep()
+  return config_util.every_cell_sweep()

@@ -11,20 +11,20 @@ The arg takes cell, hidden, layers, seq_len and runlocal. A 2-layer LSTM of
 256 units, Adam 2e-3, windows of 128 characters.
 """
 
-from configs import common
+from rnnzoo import config_util
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, cell='lstm', hidden=256, layers=2, seq_len=128,
+  arg = config_util.parse_arg(arg, cell='lstm', hidden=256, layers=2, seq_len=128,
                          runlocal=False)
-  config = common.config(
+  config = config_util.config(
       seed=0, num_steps=5000, batch_size=64,
-      task=common.task('char_lm', seq_len=arg.seq_len),
-      cell=common.cell(arg.cell),
-      model=common.model(hidden_size=arg.hidden, num_layers=arg.layers,
+      task=config_util.task('char_lm', seq_len=arg.seq_len),
+      cell=config_util.cell(arg.cell),
+      model=config_util.model(hidden_size=arg.hidden, num_layers=arg.layers,
                          encoder_size=64),
-      optim=common.optim('adam', lr=2e-3, clip_norm=1.0),
-      log=common.log(every=100, eval_every=1000, checkpoint_every=1000))
+      optim=config_util.optim('adam', lr=2e-3, clip_norm=1.0),
+      log=config_util.log(every=100, eval_every=1000, checkpoint_every=1000))
   if arg.runlocal:
-    common.shrink(config, seq_len=min(arg.seq_len, 16))
+    config_util.shrink(config, seq_len=min(arg.seq_len, 16))
   return config

@@ -11,28 +11,28 @@ RMSProp 1e-3 and batch 20 follow Arjovsky et al. 2016; the LSTM's forget
 bias is 1. Baseline: cross-entropy 10 ln 8 / (delay + 20).
 """
 
-from configs import common
+from rnnzoo import config_util
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, cell='lstm', delay=100, variant='urnn',
+  arg = config_util.parse_arg(arg, cell='lstm', delay=100, variant='urnn',
                          hidden=128, layers=1, dilations='', runlocal=False)
   dilations = tuple(int(d) for d in arg.dilations.split('/') if d)
   layers = len(dilations) if dilations else arg.layers
-  config = common.config(
+  config = config_util.config(
       seed=0, num_steps=10_000, batch_size=20,
-      task=common.task('copy', delay=arg.delay, variant=arg.variant),
-      cell=common.cell(arg.cell),
-      model=common.model(hidden_size=arg.hidden, num_layers=layers,
+      task=config_util.task('copy', delay=arg.delay, variant=arg.variant),
+      cell=config_util.cell(arg.cell),
+      model=config_util.model(hidden_size=arg.hidden, num_layers=layers,
                          dilations=dilations),
-      optim=common.optim('rmsprop', lr=1e-3, clip_norm=1.0),
-      log=common.log(every=100, eval_every=1000, checkpoint_every=1000))
+      optim=config_util.optim('rmsprop', lr=1e-3, clip_norm=1.0),
+      log=config_util.log(every=100, eval_every=1000, checkpoint_every=1000))
   if arg.runlocal:
-    common.shrink(config, delay=min(arg.delay, 10))
+    config_util.shrink(config, delay=min(arg.delay, 10))
   return config
 
 
 def get_sweep(arg=None):
   """Every cell of the zoo, three seeds each, at the arg's settings."""
   del arg
-  return common.every_cell_sweep()
+  return config_util.every_cell_sweep()

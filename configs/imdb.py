@@ -11,21 +11,21 @@ The arg takes cell, hidden, layers, bidirectional and runlocal. Reviews are
 cut to 256 words of a 20000-word vocabulary, embedded in 128 dimensions.
 """
 
-from configs import common
+from rnnzoo import config_util
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, cell='lstm', hidden=128, layers=1,
+  arg = config_util.parse_arg(arg, cell='lstm', hidden=128, layers=1,
                          bidirectional=False, runlocal=False)
-  config = common.config(
+  config = config_util.config(
       seed=0, num_steps=3000, batch_size=64,
-      task=common.task('imdb', vocab_size=20_000, max_len=256),
-      cell=common.cell(arg.cell),
-      model=common.model(hidden_size=arg.hidden, num_layers=arg.layers,
+      task=config_util.task('imdb', vocab_size=20_000, max_len=256),
+      cell=config_util.cell(arg.cell),
+      model=config_util.model(hidden_size=arg.hidden, num_layers=arg.layers,
                          bidirectional=arg.bidirectional, encoder_size=128,
                          dropout=0.2),
-      optim=common.optim('adam', lr=1e-3, clip_norm=1.0),
-      log=common.log(every=100, eval_every=500, checkpoint_every=500))
+      optim=config_util.optim('adam', lr=1e-3, clip_norm=1.0),
+      log=config_util.log(every=100, eval_every=500, checkpoint_every=500))
   if arg.runlocal:
-    common.shrink(config, vocab_size=50, max_len=16)
+    config_util.shrink(config, vocab_size=50, max_len=16)
   return config

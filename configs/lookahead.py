@@ -7,22 +7,22 @@ that lies in the future (a test of bidirectional layers).
 The arg takes cell, hidden, bidirectional, shift and runlocal.
 """
 
-from configs import common
+from rnnzoo import config_util
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, cell='gru', hidden=64, bidirectional=False,
+  arg = config_util.parse_arg(arg, cell='gru', hidden=64, bidirectional=False,
                          shift=5, runlocal=False)
-  config = common.config(
+  config = config_util.config(
       seed=0, num_steps=1500, batch_size=32,
-      task=common.task('lookahead', seq_len=50, shift=arg.shift),
-      cell=common.cell(arg.cell),
-      model=common.model(hidden_size=arg.hidden,
+      task=config_util.task('lookahead', seq_len=50, shift=arg.shift),
+      cell=config_util.cell(arg.cell),
+      model=config_util.model(hidden_size=arg.hidden,
                          bidirectional=arg.bidirectional),
-      optim=common.optim('adam', lr=3e-3, clip_norm=1.0),
-      log=common.log(every=50, eval_every=300, checkpoint_every=1500))
+      optim=config_util.optim('adam', lr=3e-3, clip_norm=1.0),
+      log=config_util.log(every=50, eval_every=300, checkpoint_every=1500))
   if arg.runlocal:
-    common.shrink(config, seq_len=12, shift=3)
+    config_util.shrink(config, seq_len=12, shift=3)
   return config
 
 

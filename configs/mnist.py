@@ -13,22 +13,22 @@ The arg takes cell, order (pixel, permuted, row), hidden, layers, dilations
 and runlocal. RMSProp 1e-3, batch 128 (the Dilated RNN demo's settings).
 """
 
-from configs import common
+from rnnzoo import config_util
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, cell='lstm', order='pixel', hidden=128,
+  arg = config_util.parse_arg(arg, cell='lstm', order='pixel', hidden=128,
                          layers=1, dilations='', runlocal=False)
   dilations = tuple(int(d) for d in arg.dilations.split('/') if d)
-  config = common.config(
+  config = config_util.config(
       seed=0, num_steps=30_000, batch_size=128,
-      task=common.task('mnist', order=arg.order),
-      cell=common.cell(arg.cell),
-      model=common.model(hidden_size=arg.hidden,
+      task=config_util.task('mnist', order=arg.order),
+      cell=config_util.cell(arg.cell),
+      model=config_util.model(hidden_size=arg.hidden,
                          num_layers=len(dilations) or arg.layers,
                          dilations=dilations),
-      optim=common.optim('rmsprop', lr=1e-3, clip_norm=1.0),
-      log=common.log(every=100, eval_every=2000, checkpoint_every=2000))
+      optim=config_util.optim('rmsprop', lr=1e-3, clip_norm=1.0),
+      log=config_util.log(every=100, eval_every=2000, checkpoint_every=2000))
   if arg.runlocal:
-    common.shrink(config)
+    config_util.shrink(config)
   return config

@@ -9,25 +9,25 @@ and runlocal. The paper's GRU (6 units, bidirectional) reaches 91%; a
 128-unit GRU reaches about 98% here in a few minutes.
 """
 
-from configs import common
+from rnnzoo import config_util
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, cell='gru', hidden=128, layers=1, shuffle=False,
+  arg = config_util.parse_arg(arg, cell='gru', hidden=128, layers=1, shuffle=False,
                          runlocal=False)
-  config = common.config(
+  config = config_util.config(
       seed=0, num_steps=4000, batch_size=100,
-      task=common.task('mnist1d', shuffle_space=arg.shuffle),
-      cell=common.cell(arg.cell),
-      model=common.model(hidden_size=arg.hidden, num_layers=arg.layers),
-      optim=common.optim('adam', lr=3e-3, clip_norm=1.0),
-      log=common.log(every=100, eval_every=500, checkpoint_every=1000))
+      task=config_util.task('mnist1d', shuffle_space=arg.shuffle),
+      cell=config_util.cell(arg.cell),
+      model=config_util.model(hidden_size=arg.hidden, num_layers=arg.layers),
+      optim=config_util.optim('adam', lr=3e-3, clip_norm=1.0),
+      log=config_util.log(every=100, eval_every=500, checkpoint_every=1000))
   if arg.runlocal:
-    common.shrink(config)
+    config_util.shrink(config)
   return config
 
 
 def get_sweep(arg=None):
   """Every cell of the zoo, three seeds each, at the arg's settings."""
   del arg
-  return common.every_cell_sweep()
+  return config_util.every_cell_sweep()

@@ -13,7 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
-from configs import common
+from rnnzoo import config_util
 from rnnzoo import config_util
 from rnnzoo import results
 from rnnzoo import sweep
@@ -23,7 +23,7 @@ def budget(config, steps: int, evaluations: int = 10):
   """Sets the run's length: train measurements every 50 steps,
   `evaluations` evaluations, one checkpoint at the end."""
   config.num_steps = steps
-  config.log = common.log(every=50, eval_every=max(steps // evaluations, 1),
+  config.log = config_util.log(every=50, eval_every=max(steps // evaluations, 1),
                           checkpoint_every=steps)
   return config
 

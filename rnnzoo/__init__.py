@@ -12,21 +12,27 @@
 
 Modules: cells (the registry of cells), recurrence (running them over
 sequences), tasks (the registry of tasks), model (the network), optim (the
-optimizer of a config), train (the train loop), sweep (sweeps), results
-(tables and plots of run dirs), diagnostics (gradient through time, gates),
-config_util (loading configs). `rnnzoo.results` is imported on use: it is
+optimizer of a config), config_util (building, loading and overriding
+configs), assembly (a config checked and built once), train (the train
+loop), rundir (the run directory's files), sweep (sweeps), results (tables
+and plots of run dirs), diagnostics (gradient through time, gates), launch
+(the command line). `rnnzoo.results` is imported on use: it is
 also the command `python -m rnnzoo.results`.
 """
 
+__version__ = '0.2.0'
+
+from rnnzoo import assembly
 from rnnzoo import cells
 from rnnzoo import config_util
 from rnnzoo import diagnostics
 from rnnzoo import model
 from rnnzoo import optim
 from rnnzoo import recurrence
+from rnnzoo import rundir
 from rnnzoo import sweep
 from rnnzoo import tasks
 from rnnzoo import train
 
-__all__ = ['cells', 'config_util', 'diagnostics', 'model', 'optim',
-           'recurrence', 'results', 'sweep', 'tasks', 'train']  # pylint: disable=undefined-all-variable
+__all__ = ['assembly', 'cells', 'config_util', 'diagnostics', 'model', 'optim',
+           'recurrence', 'results', 'rundir', 'sweep', 'tasks', 'train']  # pylint: disable=undefined-all-variable

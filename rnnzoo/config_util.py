@@ -1,17 +1,46 @@
-"""Loading configs outside absl, and the typed `:arg` string of config files.
+"""Configs: building them in config files, loading them, overriding fields.
+
+A config file defines `get_config(arg)` (and optionally `get_sweep(arg)`)
+and builds its ConfigDict from the pieces here:
+
+  from rnnzoo import config_util
+
+  def get_config(arg=None):
+    arg = config_util.parse_arg(arg, cell='lstm', runlocal=False)
+    return config_util.config(
+        num_steps=3000, batch_size=64, task=config_util.task('adding'),
+        cell=config_util.cell(arg.cell), model=config_util.model(),
+        optim=config_util.optim('adam', lr=1e-3), log=config_util.log())
+
+A config has these sections, in this order: seed, num_steps, batch_size ->
+task -> cell -> model -> optim -> log -> resources. The task and cell
+sections hold the registry name and every option of that entry (defaults
+filled in), so config.json shows everything a run reads.
+
+Elsewhere (the command line, sweeps, notebooks):
 
   config = config_util.load('configs/copy.py:cell=gru,runlocal')
   config = config_util.override(config, {'optim.lr': 3e-3})
 
 `load` follows `ml_collections.config_flags`' `path:arg` rule (whose loader is
 private) so that a notebook gets exactly the config the command line gets.
+Setting 'optim.name' switches the optimizer: the new one's own options take
+their defaults, the shared fields (lr, schedule, clipping, ...) are kept.
+`rnnzoo.assembly` checks a config and builds what it names.
 """
 
 import importlib.util
 import os
+import traceback
 from typing import Any
 
 import ml_collections
+
+from rnnzoo import cells
+from rnnzoo import model as model_lib
+from rnnzoo import optim as optim_lib
+from rnnzoo import tasks
+from rnnzoo import train
 
 
 def parse_arg(arg: str | None, **defaults) -> ml_collections.ConfigDict:
@@ -57,8 +86,22 @@ def module(path: str):
   module_spec = importlib.util.spec_from_file_location(
       os.path.splitext(os.path.basename(path))[0], path)
   config_module = importlib.util.module_from_spec(module_spec)
-  module_spec.loader.exec_module(config_module)
+  try:
+    module_spec.loader.exec_module(config_module)
+  except SyntaxError as error:
+    raise ValueError(f'config file {path!r}, line {error.lineno}: '
+                     f'{error.msg}') from None
+  except Exception as error:  # pylint: disable=broad-except
+    raise ValueError(f'config file {path!r}, line {_line_in(path, error)}: '
+                     f'{type(error).__name__}: {error}') from None
   return config_module
+
+
+def _line_in(path: str, error: Exception) -> int | str:
+  """The line of `path` where `error` was raised ('?' if not in it)."""
+  frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+            if os.path.abspath(frame.filename) == os.path.abspath(path)]
+  return frames[-1].lineno if frames else '?'
 
 
 def load(spec: str) -> ml_collections.ConfigDict:
@@ -87,8 +130,15 @@ def get(config: ml_collections.ConfigDict, dotted: str):
 
 def override(config: ml_collections.ConfigDict,
              overrides: dict[str, Any]) -> ml_collections.ConfigDict:
-  """A copy of `config` with dotted fields set; unknown fields raise."""
+  """A copy of `config` with dotted fields set; unknown fields raise.
+
+  'optim.name' is applied first: it switches the optimizer (see the module
+  docstring), and the other optim fields given here apply on top.
+  """
   config = ml_collections.ConfigDict(config.to_dict())
+  overrides = dict(overrides)
+  if 'optim.name' in overrides:
+    config.optim = switch_optimizer(config.optim, overrides.pop('optim.name'))
   for dotted, value in overrides.items():
     get(config, dotted)
     *parents, leaf = dotted.split('.')
@@ -101,19 +151,98 @@ def override(config: ml_collections.ConfigDict,
   return config
 
 
-def spec_of(argv) -> str | None:
-  """The 'FILE[:arg]' of the last --config=... in a command line."""
-  specs = [a.split('=', 1)[1] for a in argv if a.startswith('--config=')]
-  return specs[-1] if specs else None
+def switch_optimizer(section: ml_collections.ConfigDict,
+                     name: str) -> ml_collections.ConfigDict:
+  """config.optim for optimizer `name`: its defaults, with the fields of
+  `section` that `name` also has."""
+  switched = optim_lib.default_config(name)
+  for key, value in section.items():
+    if key in switched and key != 'name':
+      switched[key] = value
+  return switched
 
 
-def check_flags(argv) -> None:
-  """Loads --config=FILE[:arg] and checks that every --config.FIELD exists,
-  raising a one-line error (config_flags would print a traceback)."""
-  spec = spec_of(argv)
-  if spec is None:
-    return
-  config = load(spec)
-  for arg in argv:
-    if arg.startswith('--config.'):
-      get(config, arg[len('--config.'):].split('=', 1)[0])
+# ----------------------------------------------------------------------------
+# Building a config file's ConfigDict.
+
+
+def every_cell_sweep(seeds: int = 3) -> list[dict]:
+  """Sweep points: every cell of the registry, `seeds` seeds each.
+
+  The Dilated RNN is a stack of plain layers with `model.dilations` (one
+  per layer), so it is a model choice rather than a point here.
+  """
+  return [{'config_arg': f'cell={name}', 'seed': seed}
+          for name in cells.names() if name != 'dilated'
+          for seed in range(seeds)]
+
+
+def task(name: str, **options) -> ml_collections.ConfigDict:
+  return ml_collections.ConfigDict({'name': name,
+                                    **tasks.defaults(name, **options)})
+
+
+def cell(name: str, **options) -> ml_collections.ConfigDict:
+  return ml_collections.ConfigDict({'name': name,
+                                    **cells.defaults(name, **options)})
+
+
+def _section(defaults: ml_collections.ConfigDict, where: str, overrides):
+  for key, value in overrides.items():
+    if key not in defaults:
+      raise ValueError(f'{where} has no field {key!r}: its fields are '
+                       f'{sorted(defaults)}')
+    defaults[key] = value
+  return defaults
+
+
+def model(**overrides) -> ml_collections.ConfigDict:
+  return _section(model_lib.default_config(), 'config.model', overrides)
+
+
+def optim(name: str = 'adam', **options) -> ml_collections.ConfigDict:
+  return optim_lib.default_config(name, **options)
+
+
+def log(**overrides) -> ml_collections.ConfigDict:
+  return _section(train.default_log_config(), 'config.log', overrides)
+
+
+def config(*, seed=0, num_steps, batch_size, task, cell, model, optim, log,
+           cpus=1, gpus=0) -> ml_collections.ConfigDict:  # pylint: disable=redefined-outer-name
+  """Assembles the sections in their fixed order. `resources` says where a
+  run executes: what a sweep gives it on a Ray cluster, and `distributed`
+  (one process per host, joined by jax.distributed.initialize)."""
+  assembled = ml_collections.ConfigDict(dict(
+      seed=seed, num_steps=num_steps, batch_size=batch_size, task=task,
+      cell=cell, model=model, optim=optim, log=log,
+      resources=dict(cpus=cpus, gpus=gpus, distributed=False)))
+  if not assembled.cell.get('seq_len', 1):
+    _fit_cell_to_task(assembled)
+  return assembled
+
+
+def _fit_cell_to_task(config_: ml_collections.ConfigDict) -> None:
+  """A cell whose init reads the sequence length (IndRNN: |u| <= 2^(1/T))
+  gets the task's."""
+  if 'seq_len' in config_.cell:
+    task_options = dict(config_.task)
+    config_.cell.seq_len = tasks.get(task_options.pop('name'),
+                                     **task_options).seq_len
+
+
+def shrink(config_: ml_collections.ConfigDict,
+           **task_options) -> ml_collections.ConfigDict:
+  """`runlocal`: the same config at a size that runs in seconds on a CPU."""
+  config_.num_steps = 20
+  config_.batch_size = 8
+  config_.model.hidden_size = 16
+  if config_.model.encoder_size:
+    config_.model.encoder_size = 16
+  config_.log = log(every=5, eval_every=10, checkpoint_every=10)
+  for key, value in task_options.items():
+    config_.task[key] = value
+  if 'eval_batches' in config_.task:
+    config_.task.eval_batches = 2
+  _fit_cell_to_task(config_)
+  return config_

@@ -13,7 +13,6 @@ gate of a gated cell, a histogram of its activations over a batch and the
 fraction of saturated values (below 0.1 or above 0.9).
 """
 
-import json
 import os
 
 import jax
@@ -22,6 +21,7 @@ from matplotlib import figure
 import numpy as np
 
 from rnnzoo import recurrence
+from rnnzoo import rundir
 
 SATURATION = (0.1, 0.9)
 BINS = 20
@@ -155,15 +155,12 @@ def plot_gates(stats: dict[str, dict], title: str = ''):
 
 def save(workdir: str, step: int, model, variables, task, batch) -> dict:
   """Writes diagnostics/step_{step}.json and its plots into a run dir."""
-  directory = os.path.join(workdir, 'diagnostics')
-  os.makedirs(directory, exist_ok=True)
   norms = gradient_norms(model, variables, task, batch)
   stats = gate_statistics(model, variables, batch)
   report = {'step': step,
             'gradient_norms': {k: v.tolist() for k, v in norms.items()},
             'gates': stats}
-  with open(os.path.join(directory, f'step_{step}.json'), 'w') as f:
-    json.dump(report, f)
+  directory = rundir.write_diagnostics(workdir, step, report)
   plot_gradient_norms(norms, f'step {step}').savefig(
       os.path.join(directory, f'gradients_step_{step}.png'), dpi=100)
   if stats:

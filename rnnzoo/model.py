@@ -223,12 +223,13 @@ class RNN(nn.Module):
     return total
 
 
-def build(config: ml_collections.ConfigDict, task) -> RNN:
-  """The model of `config` for `task`."""
-  check_config(config)
+def build(config: ml_collections.ConfigDict, task,
+          layers: Sequence[cells.Cell]) -> RNN:
+  """The model of `config` for `task`, with the cells `layers` (see
+  `layer_cells`); `rnnzoo.assembly.assemble` checks the config first."""
   m = config.model
   return RNN(
-      layers=layer_cells(config), input_kind=task.input_kind,
+      layers=tuple(layers), input_kind=task.input_kind,
       input_size=task.input_size, output_size=task.output_size,
       readout=task.readout, hidden_size=m.hidden_size,
       bidirectional=m.bidirectional, encoder_size=m.encoder_size,

@@ -9,6 +9,7 @@ option's value.
 
 import dataclasses
 import difflib
+import math
 from typing import Any, ClassVar, Iterable
 
 
@@ -42,6 +43,9 @@ def check_number(field: str, value: Any, *, minimum=None, maximum=None,
   if isinstance(value, bool) or not isinstance(value, kind):
     wanted = 'an integer' if integer else 'a number'
     raise ValueError(f'{field}={value!r} is not allowed: it must be {wanted}')
+  if not math.isfinite(value):
+    raise ValueError(f'{field}={value!r} is not allowed: it must be a finite '
+                     'number')
   if minimum is not None and (value <= minimum if strict else value < minimum):
     relation = '>' if strict else '>='
     raise ValueError(

@@ -13,7 +13,6 @@ runs):
       [--x=task.seq_len]
 """
 
-import json
 import os
 
 from absl import app
@@ -22,18 +21,10 @@ from matplotlib import figure
 import numpy as np
 import pandas as pd
 
+from rnnzoo import rundir
+
 RUN_FIELDS = ('status', 'steps', 'wall_time_s', 'steps_per_s', 'num_params',
               'metric', 'higher_is_better')
-
-
-def find_runs(root: str) -> list[str]:
-  """Every run directory (one holding config.json) under `root`, sorted."""
-  found = [dirpath for dirpath, _, files in os.walk(root)
-           if 'config.json' in files]
-  if not found:
-    raise ValueError(f'no runs under {root!r}: a run directory holds '
-                     'config.json (python launch.py --workdir=...)')
-  return sorted(found)
 
 
 def _flatten(tree: dict, prefix: str = '') -> dict:
@@ -46,22 +37,14 @@ def _flatten(tree: dict, prefix: str = '') -> dict:
   return flat
 
 
-def _read_json(path: str, default=None):
-  if not os.path.exists(path):
-    return default
-  with open(path) as f:
-    return json.load(f)
-
-
 def load(root: str) -> pd.DataFrame:
   """One row per run under `root`: its config fields (dotted), status,
   final metrics, the task's baselines ('baseline:' + metric), steps, wall
   time, steps/s and parameter count."""
   rows = []
-  for run in find_runs(root):
-    config = _read_json(os.path.join(run, 'config.json'))
-    results = _read_json(os.path.join(run, 'results.json'),
-                         {'status': 'running'})
+  for run in rundir.find_runs(root):
+    config = rundir.read_config(run).to_dict()
+    results = rundir.read_results(run) or {'status': 'running'}
     row = {'run': os.path.relpath(run, root)}
     row.update(_flatten(config))
     row.update({field: results.get(field) for field in RUN_FIELDS})
@@ -181,12 +164,10 @@ def plot_curves(root: str, metric=None, by=None):
   for group, runs in (df.groupby(by, sort=True) if by else [('all', df)]):
     curves = []
     for run in runs['run']:
-      path = os.path.join(root, run, 'metrics.jsonl')
-      if os.path.exists(path):
-        rows = pd.read_json(path, lines=True)
-        if metric in rows:
-          rows = rows.dropna(subset=[metric])
-          curves.append(pd.Series(rows[metric].values, index=rows['step']))
+      rows = pd.DataFrame(rundir.read_metrics(os.path.join(root, run)))
+      if metric in rows:
+        rows = rows.dropna(subset=[metric])
+        curves.append(pd.Series(rows[metric].values, index=rows['step']))
     if not curves:
       continue
     mean = pd.concat(curves, axis=1).mean(axis=1)

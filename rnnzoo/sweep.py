@@ -30,6 +30,7 @@ import socket
 import ml_collections
 
 from rnnzoo import config_util
+from rnnzoo import rundir
 from rnnzoo import train
 
 RAY_INSTALL = 'pip install -r requirements-ray.txt'
@@ -93,15 +94,6 @@ def expand(spec: str, overrides: dict | None = None) -> list[Point]:
   return points
 
 
-def _is_done(run_dir: str, num_steps: int) -> bool:
-  """Whether the run has its final outcome: done with `num_steps`, or
-  diverged (a rerun would diverge at the same step); a failed or unfinished
-  run, or one done with fewer steps, runs (on from its checkpoint)."""
-  results = train.read_results(run_dir)
-  return train.is_done(results, num_steps) or bool(
-      results and results.get('status') == 'diverged')
-
-
 def run_point(config_json: str, run_dir: str, overwrite: bool) -> dict:
   """Trains one point (in a worker process or a Ray task)."""
   config = ml_collections.ConfigDict(json.loads(config_json))
@@ -128,7 +120,8 @@ def run(spec: str, workdir: str, *, overrides: dict | None = None,
   jobs = [Job(p.name, p.config.to_json(), os.path.join(workdir, p.name),
               dict(p.config.get('resources', {})), overwrite)
           for p in points
-          if not _is_done(os.path.join(workdir, p.name), p.config.num_steps)]
+          if not rundir.is_final(os.path.join(workdir, p.name),
+                                 p.config.num_steps)]
   if executor == 'local':
     outcomes = _run_local(jobs, workers)
   else:

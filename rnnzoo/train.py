@@ -6,20 +6,11 @@ written to metrics.jsonl and TensorBoard; periodic evaluation; orbax
 checkpoints holding the train state, the data stream's position and the
 RNG key, from which a killed run resumes exactly; a guard that stops a run
 whose loss or gradients stop being finite, keeping the last good
-checkpoint. A run dir ends up with:
-
-  config.json       the config, as run
-  metrics.jsonl     one JSON object per logging or evaluation step
-  tensorboard/      the same scalars as TensorBoard events
-  checkpoints/      orbax checkpoints
-  artifacts.json    what the task stores with a run (vocabulary, permutation)
-  results.json      status (running, done, diverged, failed), final metrics,
-                    the task's baselines, steps, wall time, steps/s, params
+checkpoint. A damaged checkpoint is set aside and the run resumes from the
+one before it. The run directory's files are those of `rnnzoo.rundir`.
 """
 
-import json
 import os
-import shutil
 import sys
 import time
 from typing import Any
@@ -32,19 +23,12 @@ import ml_collections
 import numpy as np
 import optax
 import orbax.checkpoint as ocp
-import tensorboardX
 
-from rnnzoo import cells
+from rnnzoo import assembly
 from rnnzoo import diagnostics
-from rnnzoo import model as model_lib
 from rnnzoo import optim as optim_lib
-from rnnzoo import options
+from rnnzoo import rundir
 from rnnzoo import tasks
-
-SECTIONS = ('seed', 'num_steps', 'batch_size', 'task', 'cell', 'model',
-            'optim', 'log')
-# Fields that may change when a run is continued in the same workdir.
-RESUMABLE_CHANGES = ('num_steps', 'log', 'resources')
 
 
 def default_log_config() -> ml_collections.ConfigDict:
@@ -69,146 +53,7 @@ class TrainState(flax.struct.PyTreeNode):
 
 
 # ----------------------------------------------------------------------------
-# Config checks.
-
-
-def check_config(config: ml_collections.ConfigDict) -> None:
-  """Raises a ValueError naming the first impossible field of the config."""
-  for section in SECTIONS:
-    if section not in config:
-      raise ValueError(f'config has no field {section!r}: a config needs '
-                       f'{list(SECTIONS)}')
-  options.check_number('seed', config.seed, minimum=0, integer=True)
-  options.check_number('num_steps', config.num_steps, minimum=1, integer=True)
-  options.check_number('batch_size', config.batch_size, minimum=1,
-                       integer=True)
-  devices = jax.device_count()
-  if config.batch_size % devices:
-    raise ValueError(f'batch_size={config.batch_size} is not allowed: it must '
-                     f'be divisible by the {devices} devices')
-  for section, registry in (('task', tasks), ('cell', cells)):
-    if 'name' not in config[section]:
-      raise ValueError(f'config.{section} has no name: choose one of '
-                       f'{registry.names()}')
-    try:
-      _registry_entry(config[section], registry)
-    except ValueError as error:
-      raise ValueError(f'config.{section}: {error}') from None
-  model_lib.check_config(config)
-  optim_lib.check_config(config.optim)
-  for field in ('every', 'eval_every', 'checkpoint_every', 'keep_checkpoints'):
-    options.check_number(f'log.{field}', config.log[field], minimum=1,
-                         integer=True)
-  for step in config.log.get('diagnostics_at', ()):
-    options.check_number('log.diagnostics_at', step, minimum=0,
-                         maximum=config.num_steps, integer=True)
-  for field in ('cpus', 'gpus'):
-    options.check_number(f'resources.{field}',
-                         config.get('resources', {}).get(field, 0), minimum=0)
-
-
-def _registry_entry(section: ml_collections.ConfigDict, registry):
-  """The cell or task that a config section names, with its options."""
-  entry = dict(section)
-  return registry.get(entry.pop('name'), **entry)
-
-
-# ----------------------------------------------------------------------------
-# The run directory.
-
-
-def _prepare_workdir(config, workdir: str, overwrite: bool) -> None:
-  """Creates `workdir`; refuses one that holds a run of another config."""
-  try:
-    os.makedirs(workdir, exist_ok=True)
-    probe = os.path.join(workdir, '.write_test')
-    with open(probe, 'w') as f:
-      f.write('')
-    os.remove(probe)
-  except OSError as error:
-    raise ValueError(f'workdir={workdir!r} is not writable: '
-                     f'{error.strerror}') from None
-  config_path = os.path.join(workdir, 'config.json')
-  if not os.path.exists(config_path):
-    return
-  with open(config_path) as f:
-    previous = json.load(f)
-  current = json.loads(config.to_json())
-  differences = _differences(previous, current)
-  if not differences:
-    return
-  if not overwrite:
-    shown = '; '.join(differences[:5])
-    raise ValueError(
-        f'workdir={workdir!r} holds a run of a different config ({shown}): '
-        'pass --overwrite to replace it, or choose another workdir')
-  for name in ('checkpoints', 'tensorboard'):
-    shutil.rmtree(os.path.join(workdir, name), ignore_errors=True)
-  for name in ('metrics.jsonl', 'results.json', 'artifacts.json'):
-    if os.path.exists(os.path.join(workdir, name)):
-      os.remove(os.path.join(workdir, name))
-
-
-def _differences(previous: dict, current: dict, prefix: str = '') -> list:
-  keys = sorted(set(previous) | set(current))
-  found = []
-  for key in keys:
-    name = prefix + key
-    if not prefix and key in RESUMABLE_CHANGES:
-      continue
-    old, new = previous.get(key), current.get(key)
-    if isinstance(old, dict) and isinstance(new, dict):
-      found += _differences(old, new, name + '.')
-    elif old != new:
-      found.append(f'{name}: {old!r} there, {new!r} here')
-  return found
-
-
-def read_results(workdir: str) -> dict | None:
-  """The run's results.json, or None before it has one."""
-  path = os.path.join(workdir, 'results.json')
-  if not os.path.exists(path):
-    return None
-  with open(path) as f:
-    return json.load(f)
-
-
-def is_done(results: dict | None, num_steps: int) -> bool:
-  """Whether results are those of a run done with `num_steps` steps; one
-  done with fewer resumes from its last checkpoint."""
-  return bool(results) and results.get('status') == 'done' and (
-      results['steps'] >= num_steps)
-
-
-def _write_json(path: str, value) -> None:
-  """Writes atomically: a crash never leaves half a file."""
-  with open(path + '.tmp', 'w') as f:
-    json.dump(value, f, indent=2)
-  os.replace(path + '.tmp', path)
-
-
-class MetricWriter:
-  """metrics.jsonl and TensorBoard events, restarted at `start_step`."""
-
-  def __init__(self, workdir: str, start_step: int):
-    self.path = os.path.join(workdir, 'metrics.jsonl')
-    kept = []
-    if os.path.exists(self.path):
-      with open(self.path) as f:
-        kept = [line for line in f if json.loads(line)['step'] <= start_step]
-    with open(self.path, 'w') as f:
-      f.writelines(kept)
-    self.board = tensorboardX.SummaryWriter(
-        os.path.join(workdir, 'tensorboard'), purge_step=start_step + 1)
-
-  def write(self, step: int, scalars: dict[str, float]) -> None:
-    with open(self.path, 'a') as f:
-      f.write(json.dumps({'step': step, **scalars}) + '\n')
-    for name, value in scalars.items():
-      self.board.add_scalar(name, value, step)
-
-  def close(self):
-    self.board.close()
+# Progress.
 
 
 class Progress:
@@ -315,19 +160,59 @@ def evaluate(eval_step, params, items, put) -> dict[str, float]:
 def restore(workdir: str, step: int | None = None):
   """A run's model: (config, task, model, variables) at its latest
   checkpoint, or at `step`."""
-  with open(os.path.join(workdir, 'config.json')) as f:
-    config = ml_collections.ConfigDict(json.load(f))
-  task = _registry_entry(config.task, tasks)
-  model = model_lib.build(config, task)
-  manager = ocp.CheckpointManager(
-      os.path.abspath(os.path.join(workdir, 'checkpoints')))
+  config = rundir.read_config(workdir)
+  built = assembly.assemble(config)
+  manager = ocp.CheckpointManager(_checkpoints(workdir))
   step = manager.latest_step() if step is None else step
   if step is None:
+    manager.close()
     raise ValueError(f'workdir={workdir!r} holds no checkpoint')
   restored = manager.restore(step, args=ocp.args.Composite(
       state=ocp.args.StandardRestore()))
   manager.close()
-  return config, task, model, restored.state['params']
+  return config, built.task, built.model, restored.state['params']
+
+
+def _checkpoints(workdir: str) -> str:
+  return os.path.abspath(rundir.path(workdir, rundir.CHECKPOINTS))
+
+
+def _restore_latest_good(manager, workdir: str, state, stream) -> float:
+  """Restores the newest checkpoint that reads back into `state` and the
+  stream: (state, the wall time it records), or (state, 0) with none. A damaged
+  checkpoint (a truncated or overwritten file) is moved to
+  WORKDIR/damaged_checkpoints/STEP, saying so, and the one before it is
+  tried; when none is left, a ValueError says how to start over."""
+  damaged = []
+  for step in sorted(manager.all_steps(), reverse=True):
+    try:
+      restored = manager.restore(step, args=ocp.args.Composite(
+          state=ocp.args.StandardRestore(jax.tree_util.tree_map(
+              ocp.utils.to_shape_dtype_struct, state)),
+          data=ocp.args.JsonRestore()))
+      stream.set_state(restored.data['stream'])
+    except Exception as error:  # pylint: disable=broad-except
+      damaged.append(f'checkpoint {step} is damaged ({type(error).__name__}: '
+                     f'{str(error)[:200]})')
+      aside = rundir.path(workdir, os.path.join('damaged_checkpoints',
+                                                str(step)))
+      os.makedirs(os.path.dirname(aside), exist_ok=True)
+      os.replace(os.path.join(_checkpoints(workdir), str(step)), aside)
+      manager.reload()
+      continue
+    if damaged:
+      sys.stderr.write(f'{"; ".join(damaged)}: set aside in '
+                       f'{os.path.dirname(aside)}; resuming from checkpoint '
+                       f'{step}\n')
+    return restored.state, restored.data['wall_time_s']
+  if damaged:
+    raise ValueError(
+        f'workdir={workdir!r}: {"; ".join(damaged)}, and no earlier '
+        'checkpoint is kept (set aside in '
+        f'{rundir.path(workdir, "damaged_checkpoints")}): to start over, run '
+        'the same command again (it starts at step 0), or give another '
+        '--workdir')
+  return state, 0.0
 
 
 # ----------------------------------------------------------------------------
@@ -342,22 +227,19 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
   the results dict also written to results.json.
   """
   distributed = config.get('resources', {}).get('distributed', False)
-  options.check_bool('resources.distributed', distributed)
-  if distributed:  # before anything asks JAX for its devices
+  if distributed is True:  # before anything asks JAX for its devices
     jax.distributed.initialize()
-  check_config(config)
-  task = _registry_entry(config.task, tasks)
-  model = model_lib.build(config, task)
-  _prepare_workdir(config, workdir, overwrite)
-  finished = read_results(workdir)
-  if is_done(finished, config.num_steps):
+  built = assembly.assemble(config)
+  task, model = built.task, built.model
+  rundir.prepare(workdir, config, overwrite)
+  finished = rundir.read_results(workdir)
+  if rundir.is_done(finished, config.num_steps):
     logging.info('%s already holds a finished run', workdir)
     return finished
   lead = jax.process_index() == 0
   if lead:
-    with open(os.path.join(workdir, 'config.json'), 'w') as f:
-      f.write(config.to_json(indent=2))
-    _write_json(os.path.join(workdir, 'results.json'), {'status': 'running'})
+    rundir.write_config(workdir, config)
+    rundir.write_results(workdir, {'status': 'running'})
 
   # Devices: a 1-D mesh; the batch is split over it, the params replicated.
   mesh = jax.sharding.Mesh(np.array(jax.devices()), ('data',))
@@ -376,9 +258,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
                 lead)
   except Exception as error:
     if lead:
-      _write_json(os.path.join(workdir, 'results.json'),
-                  {'status': 'failed', 'error': f'{type(error).__name__}: '
-                                                f'{error}'})
+      rundir.write_results(workdir, {
+          'status': 'failed', 'error': f'{type(error).__name__}: {error}'})
     raise
 
 
@@ -409,26 +290,18 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
 
   # Checkpoints: resume from the latest.
   manager = ocp.CheckpointManager(
-      os.path.abspath(os.path.join(workdir, 'checkpoints')),
-      options=ocp.CheckpointManagerOptions(
+      _checkpoints(workdir), options=ocp.CheckpointManagerOptions(
           max_to_keep=config.log.keep_checkpoints, create=True))
-  previous_wall_time = 0.0
-  if manager.latest_step() is not None:
-    restored = manager.restore(manager.latest_step(), args=ocp.args.Composite(
-        state=ocp.args.StandardRestore(jax.tree_util.tree_map(
-            ocp.utils.to_shape_dtype_struct, state)),
-        data=ocp.args.JsonRestore()))
-    state = restored.state
-    stream.set_state(restored.data['stream'])
-    previous_wall_time = restored.data['wall_time_s']
+  state, previous_wall_time = _restore_latest_good(manager, workdir, state,
+                                                   stream)
   start_step = int(state.step)
   if lead:
-    _write_json(os.path.join(workdir, 'artifacts.json'), task.artifacts())
+    rundir.write_artifacts(workdir, task.artifacts())
 
   train_step = jax.jit(make_train_step(model, task, tx, batch_size,
                                        batch_sharding), donate_argnums=0)
   eval_step = jax.jit(make_eval_step(model, task, batch_size, batch_sharding))
-  writer = MetricWriter(workdir, start_step) if lead else None
+  writer = rundir.MetricWriter(workdir, start_step) if lead else None
   progress = Progress(num_steps, start_step)
   started = time.perf_counter()
   final, status, message = {}, 'done', None
@@ -510,5 +383,5 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
     results['error'] = message
   if lead:
     writer.close()
-    _write_json(os.path.join(workdir, 'results.json'), results)
+    rundir.write_results(workdir, results)
   return results

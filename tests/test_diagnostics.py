@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from rnnzoo import cells
+from rnnzoo import assembly
 from rnnzoo import config_util
 from rnnzoo import diagnostics
 from rnnzoo import model as model_lib
@@ -145,4 +146,4 @@ def test_diagnostics_steps_outside_the_run_are_refused():
   config = config_util.load('configs/adding.py:runlocal')
   config = config_util.override(config, {'log.diagnostics_at': (5, 500)})
   with pytest.raises(ValueError, match=r'log.diagnostics_at=500.*<= 20'):
-    train.check_config(config)
+    assembly.check(config)

@@ -8,6 +8,8 @@ import ml_collections
 import pytest
 
 from rnnzoo import config_util
+from rnnzoo import launch as launch_lib
+from rnnzoo import optim
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -28,7 +30,7 @@ BAD_INPUT = [
     (['--config=configs/adding.py:runlocal', '--config.optim.lrr=1'],
      "config field 'optim.lrr' does not exist: optim has fields"),
     (['--config=configs/adding.py:runlocal', '--config.num_steps=ten'],
-     'flag --config.num_steps=ten'),
+     "config field num_steps='ten' is not allowed"),
     (['--config=configs/adding.py:runlocal', '--config.cell.name=lstn'],
      "cell name='lstn' is unknown: choose one of"),
     (['--config=configs/adding.py:runlocal', '--config.task.name=adder'],
@@ -39,6 +41,10 @@ BAD_INPUT = [
      'model.hidden_size=0 is not allowed: it must be >= 1'),
     (['--config=configs/adding.py:runlocal', '--config.optim.lr=-0.1'],
      'optim.lr=-0.1 is not allowed: it must be > 0'),
+    (['--config=configs/adding.py:runlocal', '--config.optim.lr=nan'],
+     'optim.lr=nan is not allowed: it must be a finite number'),
+    (['--config=configs/adding.py:runlocal', '--config.cell.forget_bias=inf'],
+     'forget_bias=inf is not allowed: it must be a finite number'),
     (['--config=configs/adding.py:runlocal', '--config.task.seq_len=1'],
      'seq_len=1 is not allowed: it must be >= 2'),
     (['--config=configs/mnist.py:runlocal', '--config.task.data_dir=/nowhere'],
@@ -94,3 +100,37 @@ def test_load_equals_get_config_and_override_names_missing_fields():
     config_util.override(loaded, {'model.hiden_size': 3})
   with pytest.raises(ValueError, match=r"config field num_steps='many'"):
     config_util.override(loaded, {'num_steps': 'many'})
+
+
+def test_the_optimizer_switches_on_the_command_line_keeping_given_fields():
+  loaded = config_util.load(os.path.join(ROOT, 'configs/adding.py'))
+  assert loaded.optim.name == 'adam' and loaded.optim.clip_norm == 1.0
+  overrides = launch_lib.field_overrides(
+      loaded, ['optim.momentum=0.9', 'optim.name=sgd', 'optim.lr=0.01'])
+  assert overrides == {'optim.momentum': 0.9, 'optim.name': 'sgd',
+                       'optim.lr': 0.01}
+  switched = config_util.override(loaded, overrides).optim
+  expected = optim.default_config('sgd', lr=0.01, momentum=0.9, clip_norm=1.0)
+  assert switched == expected
+  optim.check_config(switched)
+
+
+def test_field_values_are_read_as_the_type_of_their_field():
+  loaded = config_util.load(os.path.join(ROOT, 'configs/adding.py'))
+  overrides = launch_lib.field_overrides(loaded, [
+      'log.diagnostics_at=(0,5)', 'model.bidirectional=true',
+      'cell.no_gate=f', 'optim.lr=1', 'num_steps=7'])
+  assert overrides == {'log.diagnostics_at': (0, 5),
+                       'model.bidirectional': True, 'cell.no_gate': 'f',
+                       'optim.lr': 1.0, 'num_steps': 7}
+  assert isinstance(overrides['optim.lr'], float)
+
+
+def test_a_config_file_with_a_syntax_error_is_one_line(tmp_path):
+  broken = tmp_path / 'broken.py'
+  broken.write_text('def get_config(arg=None):\n  return {\n\nx = (\n')
+  result = launch(f'--config={broken}', f'--workdir={tmp_path}/run')
+  assert result.returncode == 2
+  lines = result.stderr.strip().splitlines()
+  assert len(lines) == 1 and 'Traceback' not in result.stderr
+  assert lines[0].startswith(f"error: config file '{broken}', line ")

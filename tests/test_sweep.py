@@ -16,9 +16,9 @@ from rnnzoo import sweep
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SWEEP_CONFIG = """
-import sys
-sys.path.insert(0, {root!r})
-from configs import adding
+from rnnzoo import config_util
+
+adding = config_util.module({root!r} + '/configs/adding.py')
 
 
 def get_config(arg=None):

@@ -20,6 +20,7 @@ import pytest
 import tensorflow_datasets as tfds
 from tensorboardX.proto import event_pb2
 
+from rnnzoo import assembly
 from rnnzoo import config_util
 from rnnzoo import tasks
 from rnnzoo import train
@@ -235,8 +236,7 @@ def test_a_killed_run_resumes_to_the_same_metrics(tmp_path):
 # Data parallelism.
 
 _RUN_ON_DEVICES = """
-import json, sys, tensorflow_datasets as tfds
-sys.path.insert(0, {root!r})
+import json, tensorflow_datasets as tfds
 import jax
 from rnnzoo import config_util, train
 config = config_util.load({spec!r})
@@ -268,7 +268,7 @@ def test_two_devices_give_the_loss_of_one(spec, tmp_path):
 def test_a_batch_that_does_not_split_over_the_devices_is_refused(monkeypatch):
   monkeypatch.setattr(jax, 'device_count', lambda: 3)
   with pytest.raises(ValueError, match=r'batch_size=8 .*divisible by the 3'):
-    train.check_config(load('adding.py:runlocal'))
+    assembly.check(load('adding.py:runlocal'))
 
 
 def test_a_distributed_run_joins_the_hosts_before_it_counts_devices(
@@ -285,3 +285,37 @@ def test_a_distributed_run_joins_the_hosts_before_it_counts_devices(
   config.resources = dict(config.resources, distributed='yes')
   with pytest.raises(ValueError, match=r"resources.distributed='yes' is not"):
     train.train_and_evaluate(config, str(tmp_path / 'other'))
+
+
+def _damage(checkpoint):
+  """Overwrites every file of a checkpoint with bytes that are no JSON."""
+  for path in checkpoint.rglob('*'):
+    if path.is_file():
+      path.write_bytes(b'\xa0' * 16)
+
+
+def test_a_damaged_checkpoint_is_set_aside_and_the_one_before_it_resumes(
+    tmp_path, capfd):
+  train.train_and_evaluate(load('adding.py:runlocal'), str(tmp_path))
+  _damage(tmp_path / 'checkpoints' / '20')
+  longer = train.train_and_evaluate(load('adding.py:runlocal', num_steps=30),
+                                    str(tmp_path))
+  assert 'checkpoint 20 is damaged' in capfd.readouterr().err
+  assert (tmp_path / 'damaged_checkpoints' / '20').is_dir()
+  straight = train.train_and_evaluate(load('adding.py:runlocal', num_steps=30),
+                                      str(tmp_path / 'straight'))
+  assert longer['steps'] == 30 and longer['final'] == straight['final']
+
+
+def test_a_run_whose_every_checkpoint_is_damaged_says_how_to_start_over(
+    tmp_path):
+  train.train_and_evaluate(load('adding.py:runlocal'), str(tmp_path))
+  for step in ('10', '20'):
+    _damage(tmp_path / 'checkpoints' / step)
+  with pytest.raises(ValueError, match=r'checkpoint 20 is damaged .*checkpoint'
+                     r' 10 is damaged .*to start over, run the same command'):
+    train.train_and_evaluate(load('adding.py:runlocal', num_steps=30),
+                             str(tmp_path))
+  restarted = train.train_and_evaluate(
+      load('adding.py:runlocal', num_steps=30), str(tmp_path))
+  assert restarted['status'] == 'done' and restarted['steps'] == 30

@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 # pylint: disable=g-import-not-at-top,wrong-import-position
 from configs import adding
-from configs import common
+from rnnzoo import config_util
 
 # IndRNN paper, 5.1: 2-layer IndRNN against 1-layer RNN, IRNN and LSTM of
 # 128 units (here also the GRU).
@@ -28,7 +28,7 @@ DILATIONS = tuple(2 ** i for i in range(7))
 
 
 def _parse(arg):
-  return common.parse_arg(arg, cell='lstm', seq_len=100, steps=2000,
+  return config_util.parse_arg(arg, cell='lstm', seq_len=100, steps=2000,
                           matched=False, cells='', runlocal=False)
 
 
@@ -44,7 +44,7 @@ def get_config(arg=None):
   if not arg.runlocal:
     config.num_steps = arg.steps
     config.batch_size = 32
-    config.log = common.log(every=50, eval_every=arg.steps // 10,
+    config.log = config_util.log(every=50, eval_every=arg.steps // 10,
                             checkpoint_every=arg.steps // 4,
                             diagnostics_at=(0, arg.steps))
   return config

@@ -13,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 # pylint: disable=g-import-not-at-top,wrong-import-position
-from configs import common
+from rnnzoo import config_util
 from configs import copy as copy_config
 
 # cell name in the sweep -> its config arg
@@ -30,7 +30,7 @@ CELLS = {
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, cell='lstm', delay=100, steps=4000,
+  arg = config_util.parse_arg(arg, cell='lstm', delay=100, steps=4000,
                          runlocal=False)
   config = copy_config.get_config(
       f'{CELLS[arg.cell]},delay={arg.delay},runlocal={arg.runlocal}')
@@ -38,7 +38,7 @@ def get_config(arg=None):
     config.optim.lr = 1e-4
   if not arg.runlocal:
     config.num_steps = arg.steps
-    config.log = common.log(every=50, eval_every=arg.steps // 10,
+    config.log = config_util.log(every=50, eval_every=arg.steps // 10,
                             checkpoint_every=arg.steps // 4)
   return config
 

@@ -11,14 +11,14 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import report
-from configs import common
+from rnnzoo import config_util
 from configs import mnist
 
 DILATIONS = tuple(2 ** i for i in range(9))
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, data_dir='', steps=5000, runlocal=False)
+  arg = config_util.parse_arg(arg, data_dir='', steps=5000, runlocal=False)
   config = mnist.get_config(
       'order=permuted,cell=vanilla,hidden=20,dilations='
       + '/'.join(map(str, DILATIONS)) + f',runlocal={arg.runlocal}')

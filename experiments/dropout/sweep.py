@@ -8,14 +8,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import report
 from configs import char_lm
-from configs import common
+from rnnzoo import config_util
 
 RATE = 0.3
 STEPS = 3000
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, runlocal=False)
+  arg = config_util.parse_arg(arg, runlocal=False)
   config = char_lm.get_config(f'cell=lstm,hidden=128,layers=2,seq_len=64,'
                               f'runlocal={arg.runlocal}')
   config.task.path = report.corpus()

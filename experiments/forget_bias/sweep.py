@@ -8,7 +8,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import report
 from configs import char_lm
-from configs import common
+from rnnzoo import config_util
 from configs import copy as copy_config
 
 VARIANTS = ({'config_arg': 'cell=lstm', 'cell.forget_bias': 0.0},
@@ -17,7 +17,7 @@ VARIANTS = ({'config_arg': 'cell=lstm', 'cell.forget_bias': 0.0},
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, task='copy', cell='lstm', runlocal=False)
+  arg = config_util.parse_arg(arg, task='copy', cell='lstm', runlocal=False)
   if arg.task == 'copy':
     hidden = 40 if arg.cell == 'lstm' else 46  # about 8.5k parameters
     config = copy_config.get_config(

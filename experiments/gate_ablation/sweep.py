@@ -10,12 +10,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import report
 from configs import adding
 from configs import char_lm
-from configs import common
+from rnnzoo import config_util
 from configs import copy as copy_config
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, task='adding', runlocal=False)
+  arg = config_util.parse_arg(arg, task='adding', runlocal=False)
   if arg.task == 'adding':
     config = adding.get_config(f'cell=lstm,seq_len=50,'
                                f'runlocal={arg.runlocal}')

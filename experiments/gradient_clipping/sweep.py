@@ -9,7 +9,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import report
 from configs import adding
-from configs import common
+from rnnzoo import config_util
 
 STEPS = 5000
 SEQ_LEN = 50
@@ -18,10 +18,10 @@ CLIP_NORM = 1.0
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, cell='lstm', runlocal=False)
+  arg = config_util.parse_arg(arg, cell='lstm', runlocal=False)
   config = adding.get_config(f'cell={arg.cell},hidden=64,seq_len={SEQ_LEN},'
                              f'runlocal={arg.runlocal}')
-  config.optim = common.optim('sgd', lr=0.1, momentum=0.9)
+  config.optim = config_util.optim('sgd', lr=0.1, momentum=0.9)
   if arg.runlocal:
     return config
   config.batch_size = 16

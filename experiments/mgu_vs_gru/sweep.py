@@ -8,13 +8,13 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import report
 from configs import adding
-from configs import common
+from rnnzoo import config_util
 
 STEPS = 3000
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, cell='mgu', runlocal=False)
+  arg = config_util.parse_arg(arg, cell='mgu', runlocal=False)
   config = adding.get_config(f'cell={arg.cell},seq_len=50,hidden=100,'
                              f'runlocal={arg.runlocal}')
   config.model.bidirectional = True

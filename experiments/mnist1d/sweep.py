@@ -10,7 +10,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 # pylint: disable=g-import-not-at-top,wrong-import-position
-from configs import common
+from rnnzoo import config_util
 from configs import mnist1d
 
 # Hidden sizes that give each cell about 13.5k parameters with the readout
@@ -23,7 +23,7 @@ STEPS = 3000
 
 
 def get_config(arg=None):
-  arg = common.parse_arg(arg, cell='gru', shuffle=False, runlocal=False)
+  arg = config_util.parse_arg(arg, cell='gru', shuffle=False, runlocal=False)
   layers = {'indrnn': 2, 'dilated': len(DILATIONS)}.get(arg.cell, 1)
   cell = 'vanilla' if arg.cell == 'dilated' else arg.cell
   config = mnist1d.get_config(
