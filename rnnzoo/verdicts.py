@@ -277,7 +277,7 @@ def matches(a: Sample, b: Sample, baseline: float, metric: str, *,
   for field, sample in (('a', a), ('b', b)):
     _check_seeds(field, sample, 2, "Welch's t-test")
   claim = claim or f'{a.name} matches {b.name}'
-  delta = margin * abs(np.mean(b.values) - baseline)
+  delta = float(margin * abs(np.mean(b.values) - baseline))
   x, y = a.array, b.array
   t_low, df, p_above_low = _welch(x, y, 'greater', shift=-delta)
   t_high, _, p_below_high = _welch(x, y, 'less', shift=delta)
