@@ -4,6 +4,7 @@ r"""Run directories back into tables and plots.
   table = results.summarize(df, by=['cell.name', 'task.seq_len'])
   print(results.to_markdown(table))
   results.plot_curves('runs/adding')            # learning curves vs baseline
+  results.plot_curves('runs/adding', references={'IndRNN paper': 1e-4})
   results.plot_versus('runs/adding', x='task.seq_len')
 
 From the shell (writes summary.md, summary.csv and the plots next to the
@@ -160,8 +161,8 @@ def to_markdown(summary: pd.DataFrame) -> str:
 
 def _headline(df: pd.DataFrame, metric=None) -> str:
   if metric:
-    options.check_choice('metric', metric,
-                         [c for c in df.columns if '/' in c])
+    options.check_choice('metric', metric, [
+        c for c in df.columns if '/' in c and not c.startswith('baseline:')])
     return metric
   known = df['metric'].dropna().unique()
   if not len(known):
@@ -378,8 +379,10 @@ def plot_versus(root: str, x: str, metric=None, by=None, references=None):
   return fig
 
 
-def write_summary(root: str, by=None, x=None, metrics=None) -> str:
-  """Writes summary.md, summary.csv and the plots into `root`."""
+def write_summary(root: str, by=None, x=None, metrics=None,
+                  references=None) -> str:
+  """Writes summary.md, summary.csv and the plots into `root`; the plots
+  draw the `references` (label -> value of the headline metric)."""
   df = load(root)
   summary = summarize(df, by=by, metrics=metrics)
   text = to_markdown(summary)
@@ -388,10 +391,10 @@ def write_summary(root: str, by=None, x=None, metrics=None) -> str:
   summary.to_csv(os.path.join(root, 'summary.csv'), index=False)
   if df['metric'].notna().any():
     metric = _headline(df).replace('/', '_')
-    plot_curves(root, by=by).savefig(
+    plot_curves(root, by=by, references=references).savefig(
         os.path.join(root, f'curves_{metric}.png'), dpi=100)
     if x:
-      plot_versus(root, x, by=by).savefig(
+      plot_versus(root, x, by=by, references=references).savefig(
           os.path.join(root, f'{metric}_vs_{x.split(".")[-1]}.png'), dpi=100)
   return text
 

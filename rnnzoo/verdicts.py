@@ -193,7 +193,8 @@ def _outcome(p_for: float, p_against: float, alpha: float) -> str:
 
 def _t_text(t: float, df: float) -> str:
   if math.isinf(df):
-    return 'every seed identical within each setting, so the difference is exact'
+    return ('every seed identical within each setting, so the difference '
+            'is exact')
   return f'Welch t = {t:.3g}, df = {df:.3g}'
 
 
@@ -232,7 +233,8 @@ def beats(a: Sample, b: Sample, metric: str, higher_is_better: bool, *,
 
 def _sign_test(a: Sample, b: Sample, metric: str, better: str, alpha: float,
                claim: str) -> Verdict:
-  _check_seeds('a', a, 1, 'a sign test')
+  for field, sample in (('a', a), ('b', b)):
+    _check_seeds(field, sample, 1, 'a sign test')
   if len(a.values) != len(b.values):
     raise ValueError(f'b={b.name!r} with {len(b.values)} seeds is not '
                      f'allowed: a paired sign test needs as many seeds as '

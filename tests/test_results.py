@@ -213,9 +213,10 @@ def test_versus_fits_each_axis(tmp_path):
                              atol=1e-5)
 
 
-@pytest.mark.parametrize('option, value, field', [
-    ('by', ['cell.forget_bais'], 'by'), ('metric', 'eval/acc', 'metric')])
-def test_unknown_fields_are_named(forget_bias, option, value, field):
-  with pytest.raises(ValueError, match=rf"^{field}='{value[0] if field == 'by' else value}' "
-                     'is not allowed: choose one of'):
+@pytest.mark.parametrize('option, value, named, allowed', [
+    ('by', ['cell.forget_bais'], "by='cell.forget_bais'", "'cell.forget_bias'"),
+    ('metric', 'eval/acc', "metric='eval/acc'", "'eval/mse'")])
+def test_unknown_fields_are_named(forget_bias, option, value, named, allowed):
+  with pytest.raises(ValueError, match=rf'^{named} is not allowed: choose one '
+                     rf'of \[.*{allowed}.*\]'):
     results.plot_curves(forget_bias, **{option: value})

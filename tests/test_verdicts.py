@@ -62,12 +62,12 @@ def test_beats_computes_welch_t_df_and_both_one_sided_p(higher_is_better):
                       else (1 - p_a_higher, p_a_higher))
   assert verdict.numbers['p_for'] == close(p_for)
   assert verdict.numbers['p_against'] == close(p_against)
-  word = 'higher' if higher_is_better else 'lower'
+  better, worse = ('higher', 'lower')[::1 if higher_is_better else -1]
   assert verdict.rule == (
       f'Supported if a one-sided Welch t-test over seeds finds the mean '
-      f'eval/mse of A {word} than that of B at p < 0.05, contradicted if the '
-      f'opposite one-sided test finds it {"lower" if higher_is_better else "higher"} '
-      'at p < 0.05, inconclusive otherwise.')
+      f'eval/mse of A {better} than that of B at p < 0.05, contradicted if the '
+      f'opposite one-sided test finds it {worse} at p < 0.05, inconclusive '
+      'otherwise.')
 
 
 @pytest.mark.parametrize('a, b, higher_is_better, outcome', [
