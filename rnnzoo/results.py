@@ -4,6 +4,7 @@ r"""Run directories back into tables and plots.
   table = results.summarize(df, by=['cell.name', 'task.seq_len'])
   print(results.to_markdown(table))
   results.plot_curves('runs/adding')            # learning curves vs baseline
+  results.plot_curves('runs/adding', references={'IndRNN paper': 1e-4})
   results.plot_versus('runs/adding', x='task.seq_len')
 
 From the shell (writes summary.md, summary.csv and the plots next to the
@@ -21,6 +22,7 @@ from matplotlib import figure
 import numpy as np
 import pandas as pd
 
+from rnnzoo import options
 from rnnzoo import rundir
 
 RUN_FIELDS = ('status', 'steps', 'wall_time_s', 'steps_per_s', 'num_params',
@@ -141,6 +143,8 @@ def to_markdown(summary: pd.DataFrame) -> str:
 
 def _headline(df: pd.DataFrame, metric=None) -> str:
   if metric:
+    options.check_choice('metric', metric, [
+        c for c in df.columns if '/' in c and not c.startswith('baseline:')])
     return metric
   known = df['metric'].dropna().unique()
   if not len(known):
@@ -148,70 +152,216 @@ def _headline(df: pd.DataFrame, metric=None) -> str:
   return known[0]
 
 
+def _missing(value) -> bool:
+  return value is None or (isinstance(value, float) and np.isnan(value))
+
+
 def _label(by, group) -> str:
-  group = group if isinstance(group, tuple) else (group,)
-  return ', '.join(f'{k.split(".")[-1]}={v}' for k, v in zip(by, group))
+  """'name=lstm, forget_bias=1.0'; a field the group's configs lack is left
+  out ('name=gru'), or named if all are ('no forget_bias')."""
+  short = [k.split('.')[-1] for k in by]
+  named = [f'{k}={v}' for k, v in zip(short, group) if not _missing(v)]
+  return ', '.join(named or [f'no {k}' for k in short])
 
 
-def plot_curves(root: str, metric=None, by=None):
-  """The metric against the step, mean over seeds per group, with the
-  task's baseline as a dashed line."""
+def _groups(df: pd.DataFrame, by: list[str]) -> list[tuple[str, pd.DataFrame]]:
+  """The runs of each value of the `by` fields, with its legend label; a
+  field missing from some configs is a value of its own, not dropped."""
+  for field in by:
+    options.check_choice('by', field, config_columns(df))
+  if not by:
+    return [('all', df)]
+  return [(_label(by, group), runs)
+          for group, runs in df.groupby(by, sort=True, dropna=False)]
+
+
+COLOURS = tuple(f'C{i}' for i in range(10))  # matplotlib's default cycle
+PATTERNS = (('-', 'o'), ('--', 's'), (':', '^'), ('-.', 'D'))
+
+
+def _styles(count: int) -> list[dict]:
+  """A colour, line style and marker per group, no two groups alike: the
+  colours cycle first, then the (line style, marker) patterns."""
+  most = len(COLOURS) * len(PATTERNS)
+  if count > most:
+    raise ValueError(f'by= makes {count} groups, too many to tell apart in '
+                     f'one plot: at most {most} are allowed; group by fewer '
+                     'fields')
+  return [{'color': COLOURS[i % len(COLOURS)],
+           'linestyle': PATTERNS[i // len(COLOURS)][0],
+           'marker': PATTERNS[i // len(COLOURS)][1]} for i in range(count)]
+
+
+def _curve(root: str, run: str, metric: str):
+  """The run's logged metric by step, or None if it logged none."""
+  rows = pd.DataFrame(rundir.read_metrics(os.path.join(root, run)))
+  if metric not in rows:
+    return None
+  rows = rows.dropna(subset=[metric])
+  return pd.Series(rows[metric].values, index=rows['step'].values)
+
+
+def _figure():
+  """A figure widened for the legend to the right of the axes."""
+  fig = figure.Figure(figsize=(9, 4), layout='constrained')
+  return fig, fig.subplots()
+
+
+def _mark_diverged(ax, x, y, color) -> None:
+  ax.plot([x], [y], linestyle='none', marker='x', markersize=9,
+          markeredgewidth=2, color=color, gid='diverged')
+
+
+def _hline(ax, value: float, label: str, linestyle: str) -> None:
+  """A labelled horizontal reference line, its label also on the line."""
+  ax.axhline(value, color='black', linestyle=linestyle, linewidth=1,
+             label=f'{label} ({value:.3g})')
+  ax.annotate(label, xy=(1, value), xycoords=('axes fraction', 'data'),
+              xytext=(-4, 2), textcoords='offset points', ha='right',
+              va='bottom', fontsize='small')
+
+
+def _references(ax, df: pd.DataFrame, metric: str, references,
+                baselines: bool = True) -> list[float]:
+  """Draws the trivial baseline(s) dashed (unless `baselines` is False) and
+  the `references` (label -> value) dotted; returns their values."""
+  references = dict(references or {})
+  for label, value in references.items():
+    options.check_number(f'references[{label!r}]', value)
+  column = f'baseline:{metric}'
+  values = []
+  if baselines and column in df:
+    for value in sorted(df[column].dropna().unique()):
+      _hline(ax, value, 'trivial baseline', '--')
+      values.append(value)
+  for label, value in references.items():
+    _hline(ax, value, label, ':')
+    values.append(value)
+  return values
+
+
+LOG_DECADES = 1.5  # a wider span of positive values gets a log scale
+
+
+def _fit_scale(ax, axis: str, values) -> None:
+  """Log scale on `axis` ('x' or 'y') when the values are positive and span
+  more than LOG_DECADES decades, linear otherwise; limits fitted to the
+  values with a 5% margin (in decades on a log scale)."""
+  values = np.concatenate([np.ravel(np.asarray(v, dtype=float))
+                           for v in values])
+  values = values[np.isfinite(values)]
+  if not values.size:
+    return
+  low, high = values.min(), values.max()
+  log = low > 0 and np.log10(high / low) > LOG_DECADES
+  if log:
+    getattr(ax, f'set_{axis}scale')('log')
+    low, high = np.log10(low), np.log10(high)
+  margin = 0.05 * (high - low) or 0.05 * max(abs(high), 1e-12)
+  limits = np.array([low - margin, high + margin])
+  getattr(ax, f'set_{axis}lim')(*(10**limits if log else limits))
+
+
+def _legend(fig, ax, diverged: bool) -> None:
+  if diverged:
+    ax.plot([], [], linestyle='none', marker='x', color='black',
+                     label='diverged (its last logged value)')
+  fig.legend(loc='outside right upper', fontsize='small')
+
+
+def plot_curves(root: str, metric=None, by=None, references=None):
+  """The metric against the step: every seed a thin line, a diverged run's
+  last logged value an 'x', the mean over a group's seeds a thick line
+  over the steps that all of them logged; the trivial baseline dashed and
+  the `references` (label -> value, e.g. {'IndRNN paper': 0.001}) dotted,
+  each labelled."""
   df = load(root)
   metric = _headline(df, metric)
   by = list(varying(df) if by is None else by)
-  fig = figure.Figure(figsize=(6.5, 4))
-  ax = fig.subplots()
-  for group, runs in (df.groupby(by, sort=True) if by else [('all', df)]):
+  fig, ax = _figure()
+  groups = _groups(df, by)
+  shown, diverged = [], False
+  for (label, runs), style in zip(groups, _styles(len(groups))):
     curves = []
-    for run in runs['run']:
-      rows = pd.DataFrame(rundir.read_metrics(os.path.join(root, run)))
-      if metric in rows:
-        rows = rows.dropna(subset=[metric])
-        curves.append(pd.Series(rows[metric].values, index=rows['step']))
-    if not curves:
-      continue
-    mean = pd.concat(curves, axis=1).mean(axis=1)
-    ax.plot(mean.index, mean.values, label=_label(by, group) if by else None)
-  baselines = df.get(f'baseline:{metric}')
-  if baselines is not None and baselines.notna().any():
-    for value in sorted(baselines.dropna().unique()):
-      ax.axhline(value, color='gray', linestyle='--', linewidth=1)
-    ax.plot([], [], color='gray', linestyle='--', label='trivial baseline')
+    for run, status in zip(runs['run'], runs['status']):
+      curve = _curve(root, run, metric)
+      if curve is None or curve.empty:
+        continue
+      ax.plot(curve.index, curve.values, color=style['color'],
+              linestyle=style['linestyle'], linewidth=0.7, alpha=0.5, gid=run)
+      if status == 'diverged':
+        _mark_diverged(ax, curve.index[-1], curve.values[-1], style['color'])
+        diverged = True
+      curves.append(curve)
+    if curves:
+      mean = pd.concat(curves, axis=1).dropna().mean(axis=1)
+      ax.plot(mean.index, mean.values, linewidth=2, markevery=0.1,
+              label=f'{label} (mean of {len(curves)})', **style)
+      shown += [c.values for c in curves]
+  shown.append(_references(ax, df, metric, references))
+  _fit_scale(ax, 'y', shown)
   ax.set_xlabel('step')
   ax.set_ylabel(metric)
-  if not df['higher_is_better'].dropna().all():  # a loss: log scale
-    ax.set_yscale('log')
-  ax.legend(fontsize='small')
-  fig.tight_layout()
+  _legend(fig, ax, diverged)
   return fig
 
 
-def plot_versus(root: str, x: str, metric=None, by=None):
-  """The final metric (mean ± std over seeds) against the config field `x`,
-  one line per group of `by`, the baselines dashed."""
+def plot_versus(root: str, x: str, metric=None, by=None, references=None):
+  """The final metric against the config field `x`: every finished seed a
+  small marker, a diverged run's last logged value an 'x', the mean over a
+  group's finished seeds a line; the trivial baseline dashed against `x`
+  and the `references` (label -> value) dotted."""
   df = load(root)
   metric = _headline(df, metric)
+  options.check_choice('x', x, config_columns(df))
   by = [c for c in (varying(df) if by is None else by) if c != x]
-  summary = summarize(df, by=by + [x], metrics=[metric])
-  fig = figure.Figure(figsize=(6.5, 4))
-  ax = fig.subplots()
-  for group, rows in (summary.groupby(by, sort=True) if by
-                      else [('all', summary)]):
-    rows = rows.sort_values(x)
-    ax.errorbar(rows[x], rows[f'{metric} mean'], yerr=rows[f'{metric} std'],
-                marker='o', capsize=3, label=_label(by, group) if by else None)
-  base = summary.groupby(x)[f'baseline:{metric}'].mean().sort_index()
-  ax.plot(base.index, base.values, color='gray', linestyle='--',
-          label='trivial baseline')
+  fig, ax = _figure()
+  groups = _groups(df, by)
+  shown, diverged = [], False
+  for (label, runs), style in zip(groups, _styles(len(groups))):
+    done = runs[runs['status'] == 'done'].dropna(subset=[metric])
+    placed, unplaced = done[done[x].notna()], done[done[x].isna()]
+    if len(placed):
+      ax.plot(placed[x], placed[metric], linestyle='none', alpha=0.5,
+              marker=style['marker'], color=style['color'], markersize=4,
+              gid='seeds')
+      mean = placed.groupby(x, sort=True)[metric].mean()
+      ax.plot(mean.index, mean.values, linewidth=2, label=label, **style)
+    if len(unplaced):  # a config without `x`: its seeds and mean span it
+      for value in unplaced[metric]:
+        ax.axhline(value, color=style['color'], linestyle=style['linestyle'],
+                   linewidth=0.7, alpha=0.5, gid='seeds')
+      ax.axhline(unplaced[metric].mean(), color=style['color'],
+                 linestyle=style['linestyle'], linewidth=2,
+                 label=f'{label} (no {x.split(".")[-1]}, mean of '
+                 f'{len(unplaced)})')
+    for _, run in runs[runs['status'] == 'diverged'].iterrows():
+      curve = _curve(root, run['run'], metric)
+      if curve is not None and not curve.empty:
+        _mark_diverged(ax, run[x], curve.values[-1], style['color'])
+        shown.append(curve.values[-1:])
+        diverged = True
+    shown.append(done[metric].values)
+  column = f'baseline:{metric}'
+  if column in df and df[column].notna().any():
+    base = df.groupby(x, sort=True)[column].mean()
+    ax.plot(base.index, base.values, color='black', linestyle='--',
+            linewidth=1, label='trivial baseline')
+    shown.append(base.values)
+  shown.append(_references(ax, df, metric, references, baselines=False))
+  _fit_scale(ax, 'y', shown)
+  if pd.api.types.is_numeric_dtype(df[x]):
+    _fit_scale(ax, 'x', [df[x].values])
   ax.set_xlabel(x)
   ax.set_ylabel(metric)
-  ax.legend(fontsize='small')
-  fig.tight_layout()
+  _legend(fig, ax, diverged)
   return fig
 
 
-def write_summary(root: str, by=None, x=None, metrics=None) -> str:
-  """Writes summary.md, summary.csv and the plots into `root`."""
+def write_summary(root: str, by=None, x=None, metrics=None,
+                  references=None) -> str:
+  """Writes summary.md, summary.csv and the plots into `root`; the plots
+  draw the `references` (label -> value of the headline metric)."""
   df = load(root)
   summary = summarize(df, by=by, metrics=metrics)
   text = to_markdown(summary)
@@ -220,10 +370,10 @@ def write_summary(root: str, by=None, x=None, metrics=None) -> str:
   summary.to_csv(os.path.join(root, 'summary.csv'), index=False)
   if df['metric'].notna().any():
     metric = _headline(df).replace('/', '_')
-    plot_curves(root, by=by).savefig(
+    plot_curves(root, by=by, references=references).savefig(
         os.path.join(root, f'curves_{metric}.png'), dpi=100)
     if x:
-      plot_versus(root, x, by=by).savefig(
+      plot_versus(root, x, by=by, references=references).savefig(
           os.path.join(root, f'{metric}_vs_{x.split(".")[-1]}.png'), dpi=100)
   return text
 
