@@ -40,14 +40,17 @@ def _flatten(tree: dict, prefix: str = '') -> dict:
 
 
 def load(root: str) -> pd.DataFrame:
-  """One row per run under `root`: its config fields (dotted), status,
+  """One row per run under `root`: its folder ('run') and the folder above
+  it ('arm': ARM of runs ARM/seed=S, '' for runs directly under root), its
+  config fields (dotted), status,
   final metrics, the task's baselines ('baseline:' + metric), steps, wall
   time, steps/s and parameter count."""
   rows = []
   for run in rundir.find_runs(root):
     config = rundir.read_config(run).to_dict()
     results = rundir.read_results(run) or {'status': 'running'}
-    row = {'run': os.path.relpath(run, root)}
+    row = {'run': os.path.relpath(run, root),
+           'arm': os.path.dirname(os.path.relpath(run, root))}
     row.update(_flatten(config))
     row.update({field: results.get(field) for field in RUN_FIELDS})
     row.update(results.get('final', {}))
@@ -269,13 +272,22 @@ def _legend(fig, ax, diverged: bool) -> None:
   fig.legend(loc='outside right upper', fontsize='small')
 
 
-def plot_curves(root: str, metric=None, by=None, references=None):
+def _select(df: pd.DataFrame, where) -> pd.DataFrame:
+  """The rows whose fields take one of the given values ({field: values})."""
+  for field, values in (where or {}).items():
+    options.check_choice('where', field, df.columns)
+    df = df[df[field].isin(values)]
+  return df
+
+
+def plot_curves(root: str, metric=None, by=None, references=None,
+                where=None):
   """The metric against the step: every seed a thin line, a diverged run's
   last logged value an 'x', the mean over a group's seeds a thick line
   over the steps that all of them logged; the trivial baseline dashed and
   the `references` (label -> value, e.g. {'IndRNN paper': 0.001}) dotted,
-  each labelled."""
-  df = load(root)
+  each labelled. `where` ({field: values}) keeps only some runs."""
+  df = _select(load(root), where)
   metric = _headline(df, metric)
   by = list(varying(df) if by is None else by)
   fig, ax = _figure()

@@ -106,15 +106,25 @@ def run(spec: str, workdir: str, *, overrides: dict | None = None,
   """Runs every point not yet done; returns one report per point.
 
   A report has the point's 'name', 'status' (done, diverged, failed or
-  skipped: done or diverged before) and, when it ran, its 'metric' and final value or
-  its 'error'. The reports are also written to WORKDIR/sweep.json.
+  skipped: done or diverged before) and, when it ran, its 'metric' and
+  final value or its 'error'. The reports are also written to
+  WORKDIR/sweep.json.
   """
+  return run_points(expand(spec, overrides), workdir, executor=executor,
+                    workers=workers, ray_address=ray_address,
+                    overwrite=overwrite)
+
+
+def run_points(points: list[Point], workdir: str, *, executor: str = 'local',
+               workers: int = 1, ray_address: str | None = None,
+               overwrite: bool = False) -> list[dict]:
+  """`run` for points built elsewhere (an experiment's arms): each runs in
+  WORKDIR/<point name> unless it is final there."""
   if executor not in ('local', 'ray'):
     raise ValueError(f"executor={executor!r} is not allowed: choose 'local' "
                      "or 'ray'")
   if workers < 1:
     raise ValueError(f'workers={workers} is not allowed: it must be >= 1')
-  points = expand(spec, overrides)
   os.makedirs(workdir, exist_ok=True)
   reports = {p.name: {'name': p.name, 'status': 'skipped'} for p in points}
   jobs = [Job(p.name, p.config.to_json(), os.path.join(workdir, p.name),

@@ -7,8 +7,8 @@ import ml_collections
 import numpy as np
 import pytest
 
-from configs import common
 from rnnzoo import cells
+from rnnzoo import config_util
 from rnnzoo import model as model_lib
 from rnnzoo import recurrence
 
@@ -104,8 +104,8 @@ def test_variational_readout_dropout_keeps_one_mask_over_time():
 
 
 def _config(**model):
-  return ml_collections.ConfigDict(dict(cell=common.cell('indrnn'),
-                                        model=common.model(**model)))
+  return ml_collections.ConfigDict(dict(cell=config_util.cell('indrnn'),
+                                        model=config_util.model(**model)))
 
 
 def test_layer_cells_apply_dilations_and_top_layer_options():
@@ -131,7 +131,7 @@ def test_impossible_model_fields_are_refused(model_options, message):
 
 def test_dilations_with_a_dilated_cell_are_refused():
   config = ml_collections.ConfigDict(dict(
-      cell=common.cell('dilated'), model=common.model(num_layers=1,
+      cell=config_util.cell('dilated'), model=config_util.model(num_layers=1,
                                                       dilations=(2,))))
   with pytest.raises(ValueError, match=r"cell.name='dilated'"):
     model_lib.check_config(config)

@@ -1,0 +1,119 @@
+"""The adding problem at T = 100, 500 and 1000 (Li et al. 2018, IndRNN,
+section 5.1 and Fig. 2; the uRNN paper, section 5.2)."""
+
+from rnnzoo import experiment
+from rnnzoo import verdicts
+
+METRIC = 'eval/mse'
+CONFIG = 'configs/adding.py:cell={cell},seq_len={length}'
+# Batch 32 throughout. The IndRNN and the LSTM as the IndRNN authors' code
+# trains them: Adam 2e-4, gradient-norm clipping at 10 (the LSTM's forget
+# bias is 1, the config's default); the IRNN at T = 500 at the IndRNN
+# paper's 1e-5 (1e-4 diverged in 3 of 3 runs).
+PAPER_SETUP = {'batch_size': 32, 'optim.lr': 2e-4, 'optim.clip_norm': 10.0}
+
+
+def _arm(cell, length, steps, seeds=3, **overrides):
+  return experiment.Arm(
+      f'{cell}_T{length}', CONFIG.format(cell=cell, length=length),
+      {'batch_size': 32, **overrides}, seeds=seeds, steps=steps,
+      diagnostics=True, label=f'{cell}, T = {length}')
+
+
+ARMS = (
+    _arm('lstm', 100, 10_000, seeds=5, **PAPER_SETUP),
+    _arm('lstm', 500, 15_000, **PAPER_SETUP),
+    _arm('lstm', 1000, 20_000, **PAPER_SETUP),
+    _arm('indrnn', 100, 2000),
+    _arm('indrnn', 500, 5000),
+    _arm('indrnn', 1000, 5000),
+    _arm('gru', 100, 2000),
+    _arm('vanilla', 100, 2000),
+    _arm('irnn', 100, 5000),
+    _arm('irnn', 500, 5000, **{'optim.lr': 1e-5}),
+)
+
+
+def _solves(arm):
+  return lambda o: verdicts.solves(o.sample(arm), o.baseline(arm), METRIC,
+                                   higher_is_better=False)
+
+
+def _stays(arm):
+  return lambda o: verdicts.stays_at_baseline(o.sample(arm), o.baseline(arm),
+                                              METRIC, higher_is_better=False)
+
+
+def _indrnn_every_length(o):
+  return verdicts.all_of(
+      [verdicts.solves(o.sample(f'indrnn_T{t}'), o.baseline(f'indrnn_T{t}'),
+                       METRIC, higher_is_better=False, claim=f'T = {t}')
+       for t in (100, 500, 1000)],
+      'an IndRNN solves the adding problem at T = 100, 500 and 1000')
+
+
+HOURS = 'hours on one core of this CPU'
+EXPERIMENT = experiment.Experiment(
+    name='adding', metric=METRIC, arms=ARMS,
+    claims=(
+        experiment.Claim(
+            'indrnn', 'An IndRNN solves the adding problem at T = 100, 500 '
+            'and 1000 within 2,000 / 5,000 / 5,000 steps',
+            _indrnn_every_length,
+            needs=f'IndRNN at T = 1000: 3 x 5,000 steps, about 1 {HOURS}.'),
+        experiment.Claim(
+            'lstm_T1000', 'An LSTM stays at the trivial baseline at T = 1000 '
+            '(20,000 steps)', _stays('lstm_T1000'),
+            needs=f'3 x 20,000 steps at T = 1000: about 8 {HOURS}, or a GPU.'),
+        experiment.Claim(
+            'lstm_T100', 'An LSTM trained as the IndRNN authors train it '
+            'solves the adding problem at T = 100 within 10,000 steps',
+            _solves('lstm_T100')),
+        experiment.Claim(
+            'lstm_T500', 'An LSTM trained as the IndRNN authors train it '
+            'solves the adding problem at T = 500 within 15,000 steps',
+            _solves('lstm_T500'),
+            needs=f'3 x 15,000 steps at T = 500: about 3.5 {HOURS}.'),
+        experiment.Claim(
+            'vanilla_T100', 'A tanh RNN does not beat the baseline at '
+            'T = 100', _stays('vanilla_T100')),
+        experiment.Claim(
+            'irnn_T100', 'An IRNN solves the adding problem at T = 100 within '
+            '5,000 steps', _solves('irnn_T100')),
+    ),
+    references=(
+        experiment.Reference(
+            'indrnn_T1000', 'Li et al. 2018, Fig. 2', 'near 0 (a curve; no '
+            'table)', 'batch 50 there; our 5,000 steps against their longer '
+            'run'),
+        experiment.Reference(
+            'lstm_T100', 'batzner/indrnn re-run (Adam 2e-4, batch 50)',
+            'leaves 0.167 after about 3.5k steps, near 0 later',
+            'batch 32 here'),
+        experiment.Reference(
+            'lstm_T500', 'batzner/indrnn re-run', 'leaves 0.167 after about '
+            '9.5k steps', 'batch 32 here'),
+        experiment.Reference(
+            'lstm_T1000', 'Li et al. 2018, Fig. 2; batzner/indrnn re-run',
+            '"cannot minimize the error"; 0.167 for 20k steps',
+            'batch 32 here'),
+        experiment.Reference(
+            'vanilla_T100', 'Arjovsky et al. 2016, section 5.2', '"not able '
+            'to beat the baseline for any time length"', 'Adam here, '
+            'RMSProp there'),
+    ),
+    plots={'curves_T100': ('lstm_T100', 'indrnn_T100', 'gru_T100',
+                           'vanilla_T100', 'irnn_T100'),
+           'curves_long': ('lstm_T500', 'lstm_T1000', 'indrnn_T500',
+                           'indrnn_T1000', 'irnn_T500')},
+    columns=(
+        experiment.Column('adding T=100, MSE', {
+            'lstm': 'lstm_T100', 'indrnn': 'indrnn_T100', 'gru': 'gru_T100',
+            'vanilla': 'vanilla_T100', 'irnn': 'irnn_T100'}),
+        experiment.Column('adding T=500, MSE', {
+            'lstm': 'lstm_T500', 'indrnn': 'indrnn_T500',
+            'irnn': 'irnn_T500'}),
+        experiment.Column('adding T=1000, MSE', {
+            'lstm': 'lstm_T1000', 'indrnn': 'indrnn_T1000'}),
+    ),
+)

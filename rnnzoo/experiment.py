@@ -1,0 +1,366 @@
+r"""Experiments as declarations: arms, budgets, claims and the papers' numbers.
+
+An experiment is a small spec, not a script:
+
+  EXPERIMENT = experiment.Experiment(
+      name='adding', metric='eval/mse',
+      arms=(experiment.Arm('lstm_T100', 'configs/adding.py:seq_len=100',
+                           {'optim.lr': 2e-4}, seeds=5, steps=10_000),),
+      claims=(experiment.Claim(
+          'lstm_T100', 'An LSTM solves the adding problem at T = 100',
+          lambda o: verdicts.solves(o.sample('lstm_T100'), ...)),),
+      references=(experiment.Reference('lstm_T100', 'Li et al. 2018', ...),))
+
+`run` trains every arm's seeds that are not final yet (run dirs under
+experiments/NAME/runs/ARM/seed=S, resumable, skipped when done), `report`
+turns the run dirs into the tables, plots and verdicts of the generated part
+of experiments/NAME/README.md. Each claim's verdict comes from the per-seed
+final metrics through its rule (`rnnzoo.verdicts`); a claim whose arms have
+not finished says 'not run' with the command that runs them. The run dirs'
+small files (config.json, results.json, metrics.jsonl) are committed, so
+the tables can be regenerated anywhere and a run elsewhere skips what is
+done.
+"""
+
+import dataclasses
+import os
+import re
+from typing import Callable, Mapping
+
+import ml_collections
+import numpy as np
+import pandas as pd
+
+from rnnzoo import config_util
+from rnnzoo import results
+from rnnzoo import sweep
+from rnnzoo import verdicts
+
+RUNS = 'runs'
+BEGIN, END = '<!-- experiment:begin -->', '<!-- experiment:end -->'
+TRAIN_LOG_EVERY = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class Arm:
+  """One setting, run over `seeds` seeds (0, 1, ...).
+
+  Attributes:
+    name: its run dirs are runs/NAME/seed=S.
+    config: 'path/to/config.py[:arg]', relative to the repository root.
+    overrides: dotted config fields set on top ('optim.lr': 2e-4).
+    seeds: how many seeds.
+    steps: training steps (None: the config's num_steps).
+    evaluations: how many evaluations over the run (the last at the end).
+    diagnostics: save the gradient through time and the gate statistics at
+      the first and the last step.
+    label: how tables and plots name it (default: `name`).
+  """
+
+  name: str
+  config: str
+  overrides: Mapping = dataclasses.field(default_factory=dict)
+  seeds: int = 3
+  steps: int | None = None
+  evaluations: int = 10
+  diagnostics: bool = False
+  label: str = ''
+
+  def __post_init__(self):
+    if not re.fullmatch(r'[A-Za-z0-9_.=+-]+', self.name):
+      raise ValueError(f'arm name={self.name!r} is not allowed: use letters, '
+                       'digits and _ . = + -')
+
+  def configs(self, root: str) -> list[ml_collections.ConfigDict]:
+    """The config of each seed."""
+    path, sep, arg = self.config.partition(':')
+    base = config_util.load(os.path.join(root, path) + sep + arg)
+    steps = self.steps or base.num_steps
+    log = dict(every=min(TRAIN_LOG_EVERY, steps),
+               eval_every=max(steps // self.evaluations, 1),
+               checkpoint_every=max(steps // 4, 1),
+               diagnostics_at=(0, steps) if self.diagnostics else ())
+    fields = {'num_steps': steps, **{f'log.{k}': v for k, v in log.items()},
+              **self.overrides}
+    return [config_util.override(base, {**fields, 'seed': seed})
+            for seed in range(self.seeds)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+  """A claim from the literature and the rule that settles it: `rule`
+  takes the experiment's `Outcomes` and returns a `verdicts.Verdict`.
+  `needs` says what settling it takes when its arms have not all run
+  (steps, hours on 2 cores, data)."""
+
+  name: str
+  text: str
+  rule: Callable[['Outcomes'], verdicts.Verdict]
+  needs: str = ''
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+  """A paper's number at the setting of `arm`, beside ours."""
+
+  arm: str
+  source: str
+  value: str
+  differs: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+  """A column of README.md's table of cells: {cell: arm} at one setting."""
+
+  title: str
+  arms: Mapping[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+  """What an experiment runs, what it claims, and what the papers report.
+
+  Attributes:
+    name: its folder, experiments/NAME.
+    metric: the final metric its tables and claims read ('eval/mse').
+    arms: the settings it runs.
+    claims: one per sub-claim, each with its rule.
+    references: the papers' numbers beside ours.
+    plots: {file stem: arm names} for learning-curve plots (default: one
+      plot of every arm).
+    not_run: (claim, command, reason) of claims that cannot run here.
+    columns: its columns in README.md's table of cells.
+  """
+
+  name: str
+  metric: str
+  arms: tuple[Arm, ...]
+  claims: tuple[Claim, ...] = ()
+  references: tuple[Reference, ...] = ()
+  plots: Mapping[str, tuple[str, ...]] = dataclasses.field(
+      default_factory=dict)
+  not_run: tuple[tuple[str, str, str], ...] = ()
+  columns: tuple[Column, ...] = ()
+
+  def __post_init__(self):
+    names = [arm.name for arm in self.arms]
+    if len(set(names)) != len(names):
+      raise ValueError(f'experiment {self.name!r}: arm names repeat: {names}')
+    for arms in self.plots.values():
+      for name in arms:
+        self.arm(name)
+    for column in self.columns:
+      for name in column.arms.values():
+        self.arm(name)
+
+  def arm(self, name: str) -> Arm:
+    for arm in self.arms:
+      if arm.name == name:
+        return arm
+    raise ValueError(f'experiment {self.name!r} has no arm {name!r}: its arms '
+                     f'are {[a.name for a in self.arms]}')
+
+  def command(self) -> str:
+    return f'python -m experiments {self.name}'
+
+
+class Outcomes:
+  """The per-seed final metrics of an experiment's run dirs, for its rules."""
+
+  def __init__(self, experiment: Experiment, runs_dir: str):
+    self.experiment = experiment
+    try:
+      self.frame = results.load(runs_dir)
+    except ValueError:  # no runs yet
+      self.frame = pd.DataFrame(columns=['arm', 'status'])
+
+  def runs(self, arm: str) -> pd.DataFrame:
+    self.experiment.arm(arm)
+    return self.frame[self.frame['arm'] == arm]
+
+  def values(self, arm: str, metric: str | None = None) -> list[float]:
+    """The final `metric` of each seed of `arm` that finished (status
+    done), in seed order."""
+    metric = metric or self.experiment.metric
+    done = self.runs(arm)
+    done = done[done['status'] == 'done'].sort_values('seed')
+    if metric not in done:
+      return []
+    return [float(v) for v in done[metric] if not pd.isna(v)]
+
+  def sample(self, arm: str, metric: str | None = None) -> verdicts.Sample:
+    """The arm's seeds as a `verdicts.Sample`; a ValueError (which the
+    report turns into 'not run') until `arm` has finished all its seeds."""
+    values = self.values(arm, metric)
+    expected = self.experiment.arm(arm).seeds
+    diverged = self.diverged(arm)
+    if len(values) + diverged < expected:
+      raise NotFinished(f'arm {arm!r} has finished {len(values)} of its '
+                        f'{expected} seeds')
+    return verdicts.Sample(self.experiment.arm(arm).label or arm, values)
+
+  def diverged(self, arm: str) -> int:
+    return int((self.runs(arm)['status'] == 'diverged').sum())
+
+  def baseline(self, arm: str, metric: str | None = None) -> float:
+    column = f'baseline:{metric or self.experiment.metric}'
+    values = self.runs(arm)[column].dropna() if column in self.frame else []
+    if not len(values):
+      raise NotFinished(f'arm {arm!r} has no run with a baseline yet')
+    return float(values.iloc[0])
+
+  def higher_is_better(self) -> bool:
+    known = self.frame['higher_is_better'].dropna() if (
+        'higher_is_better' in self.frame) else []
+    return bool(known.iloc[0]) if len(known) else False
+
+
+class NotFinished(ValueError):
+  """A claim's arms have not finished their seeds."""
+
+
+# ----------------------------------------------------------------------------
+# Running.
+
+
+def runs_dir(folder: str) -> str:
+  """Where an experiment in `folder` keeps its run dirs."""
+  return os.path.join(folder, RUNS)
+
+
+def points(experiment: Experiment, root: str,
+           arms: tuple[str, ...] = ()) -> list[sweep.Point]:
+  """The run of every seed of the chosen arms (all by default)."""
+  chosen = [experiment.arm(name) for name in arms] or experiment.arms
+  return [sweep.Point(f'{arm.name}/seed={config.seed}', config)
+          for arm in chosen for config in arm.configs(root)]
+
+
+def run(experiment: Experiment, root: str, folder: str, *, workers: int = 1,
+        arms: tuple[str, ...] = ()) -> list[dict]:
+  """Trains the seeds that are not final yet; returns the sweep reports."""
+  return sweep.run_points(points(experiment, root, arms),
+                          runs_dir(folder), workers=workers)
+
+
+# ----------------------------------------------------------------------------
+# Reporting.
+
+
+def verdict_of(claim: Claim, outcomes: Outcomes,
+               experiment: Experiment) -> verdicts.Verdict:
+  try:
+    return claim.rule(outcomes)
+  except NotFinished as unfinished:
+    return verdicts.Verdict(
+        verdicts.INCONCLUSIVE, claim.text,
+        f'Not settled here: {unfinished}. {claim.needs}'.strip(),
+        command=experiment.command())
+
+
+def _mean_std(values: list[float]) -> str:
+  if not values:
+    return '-'
+  if len(values) == 1:
+    return f'{values[0]:.4g}'
+  return f'{np.mean(values):.4g} ± {np.std(values, ddof=1):.2g}'
+
+
+def arms_table(experiment: Experiment, outcomes: Outcomes) -> str:
+  """One row per arm: its setting, budget and final metric over seeds."""
+  metric = experiment.metric
+  lines = [f'| arm | config | overrides | steps | {metric} (mean ± std over '
+           'seeds) | trivial baseline | finished / diverged / seeds | '
+           'params |', '|' + ' --- |' * 8]
+  for arm in experiment.arms:
+    runs = outcomes.runs(arm.name)
+    values = outcomes.values(arm.name)
+    try:
+      baseline = f'{outcomes.baseline(arm.name):.4g}'
+    except NotFinished:
+      baseline = '-'
+    params = runs['num_params'].dropna() if 'num_params' in runs else []
+    overrides = ', '.join(f'{k}={v}' for k, v in arm.overrides.items())
+    lines.append(
+        f'| {arm.label or arm.name} | `{arm.config}` | {overrides or "-"} | '
+        f'{arm.steps or "-"} | {_mean_std(values)} | {baseline} | '
+        f'{len(values)} / {outcomes.diverged(arm.name)} / {arm.seeds} | '
+        f'{int(params.iloc[0]) if len(params) else "-"} |')
+  return '\n'.join(lines)
+
+
+def references_table(experiment: Experiment, outcomes: Outcomes) -> str:
+  if not experiment.references:
+    return ''
+  lines = ['| setting | paper | paper\'s number | ours | what differs |',
+           '|' + ' --- |' * 5]
+  for ref in experiment.references:
+    arm = experiment.arm(ref.arm)
+    lines.append(f'| {arm.label or arm.name} | {ref.source} | {ref.value} | '
+                 f'{_mean_std(outcomes.values(ref.arm))} | {ref.differs} |')
+  return '\n'.join(lines)
+
+
+def _plots(experiment: Experiment, outcomes: Outcomes, runs: str,
+           folder: str) -> list[str]:
+  """Writes the learning-curve plots; returns their file names."""
+  groups = dict(experiment.plots) or {'curves': tuple(
+      a.name for a in experiment.arms)}
+  written = []
+  for stem, arms in groups.items():
+    if not any(len(outcomes.runs(a)) for a in arms):
+      continue
+    figure = results.plot_curves(runs, metric=experiment.metric, by=['arm'],
+                                 where={'arm': arms})
+    name = f'{stem}.png'
+    figure.savefig(os.path.join(folder, name), dpi=100)
+    written.append(name)
+  return written
+
+
+def report(experiment: Experiment, folder: str) -> str:
+  """The generated part of the experiment's README (also written there,
+  between its markers), with the plots beside it."""
+  runs = runs_dir(folder)
+  outcomes = Outcomes(experiment, runs)
+  parts = [f'Regenerate with `{experiment.command()}` (it trains only the '
+           'seeds that are not finished; `--report` redraws from the '
+           'committed run files).', '### Arms', arms_table(experiment,
+                                                             outcomes)]
+  if experiment.references:
+    parts += ['### Beside the papers', references_table(experiment, outcomes)]
+  parts.append('### Verdicts')
+  for claim in experiment.claims:
+    verdict = verdict_of(claim, outcomes, experiment)
+    parts.append(f'**{claim.text}.** ' + verdict.markdown())
+  for claim, command, reason in experiment.not_run:
+    parts.append(f'**{claim}.** ' + verdicts.not_run(claim, command,
+                                                     reason).markdown())
+  for name in _plots(experiment, outcomes, runs, folder):
+    parts.append(f'![{name}]({name})')
+  text = '\n\n'.join(parts)
+  readme = os.path.join(folder, 'README.md')
+  replace_block(readme, BEGIN, END, text)
+  return text
+
+
+def replace_block(path: str, begin: str, end: str, body: str) -> None:
+  """Replaces what lies between `begin` and `end` in the file at `path`
+  (both markers are appended if the file has none)."""
+  text = open(path).read() if os.path.exists(path) else ''
+  block = f'{begin}\n{body}\n{end}'
+  if begin in text and end in text:
+    head, rest = text.split(begin, 1)
+    text = head + block + rest.split(end, 1)[1]
+  else:
+    text = text.rstrip() + ('\n\n' if text else '') + block + '\n'
+  with open(path, 'w') as f:
+    f.write(text)
+
+
+def verdicts_of(experiment: Experiment, folder: str) -> list[tuple[Claim, verdicts.Verdict]]:
+  """Each claim with its verdict from the committed run files."""
+  outcomes = Outcomes(experiment, runs_dir(folder))
+  return [(claim, verdict_of(claim, outcomes, experiment))
+          for claim in experiment.claims]

@@ -1,0 +1,125 @@
+"""Experiments as specs: arms become run dirs, the run files become tables
+and verdicts; every experiment of the repository is a valid spec."""
+
+import json
+import os
+
+import pytest
+
+import experiments
+from rnnzoo import assembly
+from rnnzoo import experiment
+from rnnzoo import rundir
+from rnnzoo import verdicts
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _spec(seeds=2, **claim):
+  arm = experiment.Arm('gru_short', 'configs/adding.py:cell=gru,runlocal',
+                       {'optim.lr': 3e-3}, seeds=seeds, steps=6,
+                       evaluations=2)
+  rule = lambda o: verdicts.stays_at_baseline(
+      o.sample('gru_short'), o.baseline('gru_short'), 'eval/mse', False)
+  return experiment.Experiment(
+      name='toy', metric='eval/mse', arms=(arm,),
+      claims=(experiment.Claim('stays', 'A GRU stays at the baseline', rule,
+                               **claim),))
+
+
+def test_arms_run_into_run_dirs_and_report_verdicts_from_them(tmp_path):
+  spec = _spec()
+  reports = experiment.run(spec, ROOT, str(tmp_path))
+  assert sorted(r['name'] for r in reports) == ['gru_short/seed=0',
+                                                'gru_short/seed=1']
+  finals = []
+  for seed in (0, 1):
+    run = tmp_path / 'runs' / 'gru_short' / f'seed={seed}'
+    config = rundir.read_config(str(run))
+    assert (config.seed, config.num_steps, config.optim.lr) == (seed, 6, 3e-3)
+    assert config.log.eval_every == 3
+    finals.append(rundir.read_results(str(run))['final']['eval/mse'])
+  again = experiment.run(spec, ROOT, str(tmp_path))
+  assert {r['status'] for r in again} == {'skipped'}
+
+  outcomes = experiment.Outcomes(spec, str(tmp_path / 'runs'))
+  assert outcomes.values('gru_short') == finals
+  (tmp_path / 'README.md').write_text('# Toy\n\nProse.\n')
+  text = experiment.report(spec, str(tmp_path))
+  expected = verdicts.stays_at_baseline(
+      verdicts.Sample('gru_short', finals), 1 / 6, 'eval/mse', False)
+  assert expected.markdown() in text
+  readme = (tmp_path / 'README.md').read_text()
+  assert readme.startswith('# Toy\n\nProse.\n\n' + experiment.BEGIN)
+  assert f'{sum(finals) / 2:.4g}' in readme
+  assert (tmp_path / 'curves.png').stat().st_size > 1000
+  experiment.report(spec, str(tmp_path))  # the block is replaced, not added
+  assert (tmp_path / 'README.md').read_text().count(experiment.BEGIN) == 1
+
+
+def test_a_claim_whose_arms_have_not_finished_is_inconclusive_and_says_why(
+    tmp_path):
+  spec = _spec(seeds=3, needs='3 seeds: a minute.')
+  run = tmp_path / 'runs' / 'gru_short' / 'seed=0'
+  run.mkdir(parents=True)
+  rundir.write_config(str(run), spec.arm('gru_short').configs(ROOT)[0])
+  rundir.write_results(str(run), {
+      'status': 'done', 'final': {'eval/mse': 0.1}, 'steps': 6,
+      'baseline': {'eval/mse': 1 / 6}, 'metric': 'eval/mse',
+      'higher_is_better': False})
+  (claim, verdict), = experiment.verdicts_of(spec, str(tmp_path))
+  assert verdict.outcome == 'inconclusive'
+  assert "arm 'gru_short' has finished 1 of its 3 seeds" in verdict.finding
+  assert '3 seeds: a minute.' in verdict.finding
+  assert claim.text == 'A GRU stays at the baseline'
+
+
+def test_a_diverged_seed_counts_as_finished_but_gives_no_value(tmp_path):
+  spec = _spec(seeds=2)
+  for seed, status in ((0, 'done'), (1, 'diverged')):
+    run = tmp_path / 'runs' / 'gru_short' / f'seed={seed}'
+    run.mkdir(parents=True)
+    rundir.write_config(str(run), spec.arm('gru_short').configs(ROOT)[seed])
+    rundir.write_results(str(run), {
+        'status': status, 'final': {'eval/mse': 0.2}, 'steps': 6,
+        'baseline': {'eval/mse': 1 / 6}})
+  outcomes = experiment.Outcomes(spec, str(tmp_path / 'runs'))
+  assert outcomes.values('gru_short') == [0.2]
+  assert outcomes.diverged('gru_short') == 1
+  assert list(outcomes.sample('gru_short').values) == [0.2]
+
+
+def test_bad_specs_are_refused():
+  arm = experiment.Arm('a', 'configs/adding.py')
+  with pytest.raises(ValueError, match=r"arm names repeat: \['a', 'a'\]"):
+    experiment.Experiment('x', 'eval/mse', (arm, arm))
+  with pytest.raises(ValueError, match=r"has no arm 'b': its arms are \['a'\]"):
+    experiment.Experiment('x', 'eval/mse', (arm,), plots={'p': ('b',)})
+  with pytest.raises(ValueError, match=r"arm name='a b' is not allowed"):
+    experiment.Arm('a b', 'configs/adding.py')
+
+
+@pytest.mark.parametrize('name', experiments.names())
+def test_every_experiment_is_a_spec_whose_configs_build(name):
+  spec = experiments.load(name)
+  assert spec.name == name
+  for arm in spec.arms:
+    for config in arm.configs(ROOT):
+      assembly.check(config)
+  readme = open(os.path.join(experiments.folder(name), 'README.md')).read()
+  assert readme.count(experiment.BEGIN) == 1
+  assert readme.count(experiment.END) == 1
+
+
+@pytest.mark.parametrize('name', experiments.names())
+def test_committed_runs_are_runs_of_their_arms(name):
+  spec = experiments.load(name)
+  runs = experiment.runs_dir(experiments.folder(name))
+  if not os.path.isdir(runs):
+    pytest.skip(f'{name} has no committed runs yet')
+  for run in rundir.find_runs(runs):
+    arm_name, seed = os.path.relpath(run, runs).split(os.sep)
+    config = spec.arm(arm_name).configs(ROOT)[int(seed.split('=')[1])]
+    committed = rundir.read_config(run)
+    assert not rundir.differences(committed.to_dict(),
+                                  json.loads(config.to_json())), run
