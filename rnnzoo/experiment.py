@@ -33,6 +33,7 @@ import pandas as pd
 
 from rnnzoo import config_util
 from rnnzoo import results
+from rnnzoo import rundir
 from rnnzoo import sweep
 from rnnzoo import verdicts
 
@@ -131,6 +132,10 @@ class Experiment:
       plot of every arm).
     not_run: (claim, command, reason) of claims that cannot run here.
     columns: its columns in README.md's table of cells.
+    sections: more of the report: each takes the `Outcomes` and the
+      experiment's folder (to write plots into) and returns Markdown, put
+      after the arms table (e.g. gradient norms read from the runs'
+      diagnostics).
   """
 
   name: str
@@ -142,6 +147,7 @@ class Experiment:
       default_factory=dict)
   not_run: tuple[tuple[str, str, str], ...] = ()
   columns: tuple[Column, ...] = ()
+  sections: tuple[Callable[['Outcomes', str], str], ...] = ()
 
   def __post_init__(self):
     names = [arm.name for arm in self.arms]
@@ -170,6 +176,7 @@ class Outcomes:
 
   def __init__(self, experiment: Experiment, runs_dir: str):
     self.experiment = experiment
+    self.root = runs_dir
     try:
       self.frame = results.load(runs_dir)
     except ValueError:  # no runs yet
@@ -199,6 +206,20 @@ class Outcomes:
       raise NotFinished(f'arm {arm!r} has finished {len(values)} of its '
                         f'{expected} seeds')
     return verdicts.Sample(self.experiment.arm(arm).label or arm, values)
+
+  def diagnostics(self, arm: str, step: int) -> list[dict]:
+    """The diagnostics (`rnnzoo.diagnostics.save`) of each finished seed of
+    `arm` at `step`, in seed order; NotFinished until all seeds have them."""
+    runs = self.runs(arm)
+    runs = runs[runs['status'] == 'done'].sort_values('seed')
+    found = [rundir.read_diagnostics(os.path.join(self.root, run), step)
+             for run in runs['run']]
+    found = [report for report in found if report is not None]
+    expected = self.experiment.arm(arm).seeds
+    if len(found) < expected:
+      raise NotFinished(f'arm {arm!r} has diagnostics at step {step} for '
+                        f'{len(found)} of its {expected} seeds')
+    return found
 
   def diverged(self, arm: str) -> int:
     return int((self.runs(arm)['status'] == 'diverged').sum())
@@ -328,6 +349,11 @@ def report(experiment: Experiment, folder: str) -> str:
            'seeds that are not finished; `--report` redraws from the '
            'committed run files).', '### Arms', arms_table(experiment,
                                                              outcomes)]
+  for section in experiment.sections:
+    try:
+      parts.append(section(outcomes, folder))
+    except NotFinished as unfinished:
+      parts.append(f'(Not drawn yet: {unfinished}.)')
   if experiment.references:
     parts += ['### Beside the papers', references_table(experiment, outcomes)]
   parts.append('### Verdicts')
