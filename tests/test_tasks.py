@@ -171,6 +171,24 @@ def test_lookahead_labels_each_step_with_a_later_symbol():
   assert symbols.min() == 1 and symbols.max() == 5
 
 
+@pytest.mark.parametrize('delay', [1, 3, 5])
+def test_a_delayed_answer_names_the_symbol_shift_minus_delay_ahead(delay):
+  task = tasks.get('lookahead', seq_len=12, shift=3, num_symbols=5,
+                   delay=delay)
+  batch = task.sample(jax.random.PRNGKey(2), 50)
+  symbols = np.asarray(batch['x']).argmax(-1)
+  expected = np.zeros_like(symbols)
+  for t in range(12):
+    source = t + 3 - delay
+    if 0 <= source < 12:
+      expected[:, t] = symbols[:, source]
+  np.testing.assert_array_equal(np.asarray(batch['y']), expected)
+  labelled = int((expected[0] != 0).sum())
+  assert labelled == 12 - abs(3 - delay)
+  assert task.baseline()['accuracy'] == pytest.approx(
+      (12 - labelled + labelled / 5) / 12)
+
+
 def test_a_model_of_the_past_scores_the_lookahead_baseline():
   task = tasks.get('lookahead', seq_len=12, shift=3, num_symbols=5)
   batch = task.sample(jax.random.PRNGKey(1), 4000)
@@ -341,6 +359,7 @@ def test_unknown_task_names_the_closest():
     ('char_lm', {'valid_fraction': 1.5}, r'valid_fraction=1.5'),
     ('imdb', {'vocab_size': 2}, r'vocab_size=2'),
     ('lookahead', {'shift': 50}, r'shift=50.*<= 49'),
+    ('lookahead', {'delay': -1}, r'delay=-1.*>= 0'),
 ])
 def test_impossible_task_options_are_refused(name, options, message):
   with pytest.raises(ValueError, match=message):
