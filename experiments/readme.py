@@ -63,8 +63,6 @@ def results_section() -> str:
                                                  experiments.folder(name)):
       lines.append(f'- [{name}](experiments/{name}): {claim.text} - '
                    f'**{verdict.outcome}**')
-    for claim, _, _ in spec.not_run:
-      lines.append(f'- [{name}](experiments/{name}): {claim} - **not run**')
   intro = (
       'Every number here is made from the run files committed under '
       '`experiments/NAME/runs` (`python -m experiments --readme`). Each '

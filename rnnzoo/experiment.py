@@ -56,6 +56,8 @@ class Arm:
     diagnostics: save the gradient through time and the gate statistics at
       the first and the last step.
     label: how tables and plots name it (default: `name`).
+    metric: the final metric its tables and claims read (default: the
+      experiment's).
   """
 
   name: str
@@ -66,6 +68,7 @@ class Arm:
   evaluations: int = 10
   diagnostics: bool = False
   label: str = ''
+  metric: str = ''
 
   def __post_init__(self):
     if not re.fullmatch(r'[A-Za-z0-9_.=+-]+', self.name):
@@ -91,13 +94,16 @@ class Arm:
 class Claim:
   """A claim from the literature and the rule that settles it: `rule`
   takes the experiment's `Outcomes` and returns a `verdicts.Verdict`.
-  `needs` says what settling it takes when its arms have not all run
-  (steps, hours on 2 cores, data)."""
+  Until its arms have all run, the claim is inconclusive and `needs` says
+  what settling it takes (steps, hours on 2 cores); or, when `unavailable`
+  says why its arms cannot run here (data that cannot be downloaded), it is
+  'not run', with the command that runs it."""
 
   name: str
   text: str
   rule: Callable[['Outcomes'], verdicts.Verdict]
   needs: str = ''
+  unavailable: str = ''
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,13 +130,13 @@ class Experiment:
 
   Attributes:
     name: its folder, experiments/NAME.
-    metric: the final metric its tables and claims read ('eval/mse').
+    metric: the final metric its tables and claims read ('eval/mse'),
+      unless an arm names its own.
     arms: the settings it runs.
     claims: one per sub-claim, each with its rule.
     references: the papers' numbers beside ours.
     plots: {file stem: arm names} for learning-curve plots (default: one
       plot of every arm).
-    not_run: (claim, command, reason) of claims that cannot run here.
     columns: its columns in README.md's table of cells.
     sections: more of the report: each takes the `Outcomes` and the
       experiment's folder (to write plots into) and returns Markdown, put
@@ -145,7 +151,6 @@ class Experiment:
   references: tuple[Reference, ...] = ()
   plots: Mapping[str, tuple[str, ...]] = dataclasses.field(
       default_factory=dict)
-  not_run: tuple[tuple[str, str, str], ...] = ()
   columns: tuple[Column, ...] = ()
   sections: tuple[Callable[['Outcomes', str], str], ...] = ()
 
@@ -180,7 +185,10 @@ class Outcomes:
     try:
       self.frame = results.load(runs_dir)
     except ValueError:  # no runs yet
-      self.frame = pd.DataFrame(columns=['arm', 'status'])
+      self.frame = pd.DataFrame(columns=['run', 'arm', 'seed', 'status'])
+
+  def metric_of(self, arm: str) -> str:
+    return self.experiment.arm(arm).metric or self.experiment.metric
 
   def runs(self, arm: str) -> pd.DataFrame:
     self.experiment.arm(arm)
@@ -189,7 +197,7 @@ class Outcomes:
   def values(self, arm: str, metric: str | None = None) -> list[float]:
     """The final `metric` of each seed of `arm` that finished (status
     done), in seed order."""
-    metric = metric or self.experiment.metric
+    metric = metric or self.metric_of(arm)
     done = self.runs(arm)
     done = done[done['status'] == 'done'].sort_values('seed')
     if metric not in done:
@@ -200,12 +208,44 @@ class Outcomes:
     """The arm's seeds as a `verdicts.Sample`; a ValueError (which the
     report turns into 'not run') until `arm` has finished all its seeds."""
     values = self.values(arm, metric)
+    self._check_finished(arm, values)
+    return verdicts.Sample(self.experiment.arm(arm).label or arm, values)
+
+  def _check_finished(self, arm: str, values: list[float]) -> None:
     expected = self.experiment.arm(arm).seeds
-    diverged = self.diverged(arm)
-    if len(values) + diverged < expected:
+    if len(values) + self.diverged(arm) < expected:
       raise NotFinished(f'arm {arm!r} has finished {len(values)} of its '
                         f'{expected} seeds')
-    return verdicts.Sample(self.experiment.arm(arm).label or arm, values)
+
+  def best_values(self, arm: str, metric: str | None = None) -> list[float]:
+    """Per finished seed of `arm`, the best `metric` of any evaluation
+    during the run (the lowest, or the highest if higher is better)."""
+    metric = metric or self.metric_of(arm)
+    runs = self.runs(arm)
+    runs = runs[runs['status'] == 'done'].sort_values('seed')
+    pick = max if self.higher_is_better() else min
+    found = []
+    for run in runs['run']:
+      logged = [row[metric] for row in rundir.read_metrics(
+          os.path.join(self.root, run)) if metric in row]
+      if logged:
+        found.append(float(pick(logged)))
+    return found
+
+  def best_arm(self, arms, metric: str | None = None) -> str:
+    """Of `arms` (e.g. one setting at several learning rates), the one whose
+    mean final `metric` over seeds is best; NotFinished until all have
+    finished their seeds."""
+    means = {}
+    for arm in arms:
+      values = self.values(arm, metric)
+      self._check_finished(arm, values)
+      if values:
+        means[arm] = float(np.mean(values))
+    if not means:
+      raise NotFinished(f'every run of {list(arms)} diverged')
+    pick = max if self.higher_is_better() else min
+    return pick(means, key=means.get)
 
   def diagnostics(self, arm: str, step: int) -> list[dict]:
     """The diagnostics (`rnnzoo.diagnostics.save`) of each finished seed of
@@ -225,7 +265,7 @@ class Outcomes:
     return int((self.runs(arm)['status'] == 'diverged').sum())
 
   def baseline(self, arm: str, metric: str | None = None) -> float:
-    column = f'baseline:{metric or self.experiment.metric}'
+    column = f'baseline:{metric or self.metric_of(arm)}'
     values = self.runs(arm)[column].dropna() if column in self.frame else []
     if not len(values):
       raise NotFinished(f'arm {arm!r} has no run with a baseline yet')
@@ -274,6 +314,9 @@ def verdict_of(claim: Claim, outcomes: Outcomes,
   try:
     return claim.rule(outcomes)
   except NotFinished as unfinished:
+    if claim.unavailable:
+      return verdicts.not_run(claim.text, experiment.command(),
+                              f'{claim.unavailable} ({unfinished})')
     return verdicts.Verdict(
         verdicts.INCONCLUSIVE, claim.text,
         f'Not settled here: {unfinished}. {claim.needs}'.strip(),
@@ -290,9 +333,8 @@ def _mean_std(values: list[float]) -> str:
 
 def arms_table(experiment: Experiment, outcomes: Outcomes) -> str:
   """One row per arm: its setting, budget and final metric over seeds."""
-  metric = experiment.metric
-  lines = [f'| arm | config | overrides | steps | {metric} (mean ± std over '
-           'seeds) | trivial baseline | finished / diverged / seeds | '
+  lines = ['| arm | config | overrides | steps | final metric (mean ± std '
+           'over seeds) | trivial baseline | finished / diverged / seeds | '
            'params |', '|' + ' --- |' * 8]
   for arm in experiment.arms:
     runs = outcomes.runs(arm.name)
@@ -305,7 +347,8 @@ def arms_table(experiment: Experiment, outcomes: Outcomes) -> str:
     overrides = ', '.join(f'{k}={v}' for k, v in arm.overrides.items())
     lines.append(
         f'| {arm.label or arm.name} | `{arm.config}` | {overrides or "-"} | '
-        f'{arm.steps or "-"} | {_mean_std(values)} | {baseline} | '
+        f'{arm.steps or "-"} | {outcomes.metric_of(arm.name)} '
+        f'{_mean_std(values)} | {baseline} | '
         f'{len(values)} / {outcomes.diverged(arm.name)} / {arm.seeds} | '
         f'{int(params.iloc[0]) if len(params) else "-"} |')
   return '\n'.join(lines)
@@ -332,7 +375,8 @@ def _plots(experiment: Experiment, outcomes: Outcomes, runs: str,
   for stem, arms in groups.items():
     if not any(len(outcomes.runs(a)) for a in arms):
       continue
-    figure = results.plot_curves(runs, metric=experiment.metric, by=['arm'],
+    figure = results.plot_curves(runs, metric=outcomes.metric_of(arms[0]),
+                                 by=['arm'],
                                  where={'arm': arms})
     name = f'{stem}.png'
     figure.savefig(os.path.join(folder, name), dpi=100)
@@ -360,9 +404,6 @@ def report(experiment: Experiment, folder: str) -> str:
   for claim in experiment.claims:
     verdict = verdict_of(claim, outcomes, experiment)
     parts.append(f'**{claim.text}.** ' + verdict.markdown())
-  for claim, command, reason in experiment.not_run:
-    parts.append(f'**{claim}.** ' + verdicts.not_run(claim, command,
-                                                     reason).markdown())
   for name in _plots(experiment, outcomes, runs, folder):
     parts.append(f'![{name}]({name})')
   text = '\n\n'.join(parts)

@@ -1,0 +1,71 @@
+"""The LSTM's forget-gate bias, 0 or 1, against the GRU (Jozefowicz,
+Zaremba & Sutskever 2015), each variant at its best of three learning
+rates."""
+
+from experiments import corpus
+from rnnzoo import experiment
+from rnnzoo import verdicts
+
+VARIANTS = {  # name -> (cell arg, overrides)
+    'lstm_fb0': ('cell=lstm', {'cell.forget_bias': 0.0}),
+    'lstm_fb1': ('cell=lstm', {'cell.forget_bias': 1.0}),
+    'gru': ('cell=gru', {}),
+}
+TASKS = {  # name -> (config, hidden per cell, steps, learning rates, metric)
+    'copy': ('configs/copy.py:delay=100', {'lstm': 40, 'gru': 46}, 20_000,
+             (3e-4, 1e-3, 3e-3), 'eval/ce'),
+    'char_lm': ('configs/char_lm.py:layers=1,seq_len=64',
+                {'lstm': 128, 'gru': 148}, 10_000, (1e-3, 2e-3, 4e-3),
+                'eval/bpc'),
+}
+TASK_FIELDS = {'char_lm': {'task.path': corpus.PATH, 'batch_size': 32}}
+
+
+def _arms():
+  for task, (config, hidden, steps, rates, metric) in TASKS.items():
+    for variant, (cell_arg, overrides) in VARIANTS.items():
+      cell = cell_arg.split('=')[1]
+      for lr in rates:
+        yield experiment.Arm(
+            f'{task}_{variant}_lr{lr:g}',
+            f'{config},{cell_arg},hidden={hidden[cell]}',
+            {**overrides, **TASK_FIELDS.get(task, {}), 'optim.lr': lr},
+            seeds=3, steps=steps, metric=metric)
+
+
+def _best(o, task, variant):
+  return o.best_arm([f'{task}_{variant}_lr{lr:g}' for lr in TASKS[task][3]])
+
+
+def _closes_gap(task):
+  def rule(o):
+    lstm, gru = _best(o, task, 'lstm_fb1'), _best(o, task, 'gru')
+    return verdicts.matches(o.sample(lstm), o.sample(gru), o.baseline(gru),
+                            TASKS[task][4])
+  return rule
+
+
+def _bias_helps(task):
+  def rule(o):
+    one, zero = _best(o, task, 'lstm_fb1'), _best(o, task, 'lstm_fb0')
+    return verdicts.beats(o.sample(one), o.sample(zero), TASKS[task][4],
+                          higher_is_better=False)
+  return rule
+
+
+NEEDS = {'copy': '27 runs of 20,000 steps at T = 100: about 2 hours here.',
+         'char_lm': '27 runs of 10,000 steps: about 2.5 hours here.'}
+LABELS = {'copy': 'copying at T = 100', 'char_lm': 'the character LM'}
+EXPERIMENT = experiment.Experiment(
+    name='forget_bias', metric='eval/bpc', arms=tuple(_arms()),
+    claims=tuple(claim for task in TASKS for claim in (
+        experiment.Claim(f'{task}_gap', f'With forget bias 1 the LSTM '
+                         f'matches the GRU on {LABELS[task]}',
+                         _closes_gap(task), needs=NEEDS[task]),
+        experiment.Claim(f'{task}_bias', f'Forget bias 1 beats forget bias '
+                         f'0 on {LABELS[task]}', _bias_helps(task),
+                         needs=NEEDS[task]))),
+    plots={f'curves_{task}': tuple(f'{task}_{v}_lr{lr:g}' for v in VARIANTS
+                                   for lr in TASKS[task][3])
+           for task in TASKS},
+)

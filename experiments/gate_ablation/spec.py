@@ -1,0 +1,68 @@
+"""One LSTM gate removed at a time (Jozefowicz, Zaremba & Sutskever 2015,
+section 4), each variant at its best of three learning rates."""
+
+from experiments import corpus
+from rnnzoo import experiment
+from rnnzoo import verdicts
+
+GATES = {'full': '', 'no_i': 'i', 'no_f': 'f', 'no_o': 'o'}
+TASKS = {  # name -> (config, fields, steps, learning rates, metric)
+    'adding': ('configs/adding.py:cell=lstm,seq_len=50', {}, 1500,
+               (3e-4, 1e-3, 3e-3), 'eval/mse'),
+    'char_lm': ('configs/char_lm.py:cell=lstm,hidden=128,layers=1,seq_len=64',
+                {'task.path': corpus.PATH, 'batch_size': 32}, 10_000,
+                (1e-3, 2e-3, 4e-3), 'eval/bpc'),
+}
+
+
+def _name(task, variant, lr):
+  return f'{task}_{variant}_lr{lr:g}'
+
+
+ARMS = tuple(
+    experiment.Arm(_name(task, variant, lr), config,
+                   {**fields, 'cell.no_gate': gate, 'optim.lr': lr},
+                   seeds=3, steps=steps, metric=metric)
+    for task, (config, fields, steps, rates, metric) in TASKS.items()
+    for variant, gate in GATES.items() for lr in rates)
+
+
+def _best(o, task, variant):
+  return o.best_arm([_name(task, variant, lr) for lr in TASKS[task][3]])
+
+
+def _matters(task, variant):
+  def rule(o):
+    full, ablated = _best(o, task, 'full'), _best(o, task, variant)
+    return verdicts.beats(o.sample(full), o.sample(ablated), TASKS[task][4],
+                          higher_is_better=False)
+  return rule
+
+
+def _unimportant(task, variant):
+  def rule(o):
+    full, ablated = _best(o, task, 'full'), _best(o, task, variant)
+    return verdicts.matches(o.sample(ablated), o.sample(full),
+                            o.baseline(full), TASKS[task][4])
+  return rule
+
+
+NEEDS = {'adding': '36 runs of 1,500 steps: about 20 minutes here.',
+         'char_lm': '36 runs of 10,000 steps: about 3.5 hours here.'}
+LABELS = {'adding': 'the adding problem', 'char_lm': 'the character LM'}
+EXPERIMENT = experiment.Experiment(
+    name='gate_ablation', metric='eval/mse', arms=ARMS,
+    claims=tuple(claim for task in TASKS for claim in (
+        experiment.Claim(f'{task}_i', f'Removing the input gate hurts on '
+                         f'{LABELS[task]}', _matters(task, 'no_i'),
+                         needs=NEEDS[task]),
+        experiment.Claim(f'{task}_f', f'Removing the forget gate hurts on '
+                         f'{LABELS[task]}', _matters(task, 'no_f'),
+                         needs=NEEDS[task]),
+        experiment.Claim(f'{task}_o', f'Removing the output gate does not '
+                         f'matter on {LABELS[task]}',
+                         _unimportant(task, 'no_o'), needs=NEEDS[task]))),
+    plots={f'curves_{task}': tuple(_name(task, v, lr) for v in GATES
+                                   for lr in TASKS[task][3])
+           for task in TASKS},
+)
