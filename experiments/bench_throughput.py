@@ -13,13 +13,15 @@ call) so that drift of the machine hits all alike; the table gives median tokens
 ratios. It also reports compile time per cell and the peak temporary memory
 of the compiled gradient at T=4096 with and without remat.
 
-  python experiments/bench_throughput.py
-  python experiments/bench_throughput.py --repeats=3 --cells=lstm,gru \
+  python -m experiments.bench_throughput
+  python -m experiments.bench_throughput --repeats=3 --cells=lstm,gru \
       --out=experiments/results/bench_throughput.md
+
+A cell without a PyTorch loop in experiments/torch_loops.py is timed
+without that column.
 """
 
 import statistics
-import sys
 import time
 
 from absl import app
@@ -30,8 +32,6 @@ import jax.numpy as jnp
 import numpy as np
 import torch
 
-sys.path.insert(0, __file__.rsplit('/experiments/', 1)[0])
-# pylint: disable=g-import-not-at-top,wrong-import-position
 from experiments import torch_loops
 from rnnzoo import cells as cells_lib
 from rnnzoo import recurrence
@@ -123,7 +123,7 @@ def bench_shape(shape, names, repeats, with_loops):
     params = cell.init(jax.random.PRNGKey(1), features, hidden)
     contenders[f'rnnzoo {name}'], compile_s[name] = jax_contender(
         cell, params, xs)
-    if with_loops:
+    if with_loops and torch_loops.has_loop(cell):
       contenders[f'torch loop {name}'] = torch_loop_contender(cell, params, xs)
   contenders['torch nn.LSTM'] = torch_fused_contender(torch.nn.LSTM, xs, hidden)
   contenders['torch nn.GRU'] = torch_fused_contender(torch.nn.GRU, xs, hidden)
