@@ -137,6 +137,8 @@ class Experiment:
     references: the papers' numbers beside ours.
     plots: {file stem: arm names} for learning-curve plots (default: one
       plot of every arm).
+    plot_references: {file stem: {label: value}}, the papers' numbers drawn
+      as labelled lines on that plot (the trivial baseline always is).
     columns: its columns in README.md's table of cells.
     sections: more of the report: each takes the `Outcomes` and the
       experiment's folder (to write plots into) and returns Markdown, put
@@ -151,6 +153,8 @@ class Experiment:
   references: tuple[Reference, ...] = ()
   plots: Mapping[str, tuple[str, ...]] = dataclasses.field(
       default_factory=dict)
+  plot_references: Mapping[str, Mapping[str, float]] = dataclasses.field(
+      default_factory=dict)
   columns: tuple[Column, ...] = ()
   sections: tuple[Callable[['Outcomes', str], str], ...] = ()
 
@@ -164,6 +168,11 @@ class Experiment:
     for column in self.columns:
       for name in column.arms.values():
         self.arm(name)
+    stems = list(self.plots) or ['curves']
+    for stem in self.plot_references:
+      if stem not in stems:
+        raise ValueError(f'experiment {self.name!r}: plot_references names '
+                         f'the plot {stem!r}: its plots are {stems}')
 
   def arm(self, name: str) -> Arm:
     for arm in self.arms:
@@ -375,9 +384,10 @@ def _plots(experiment: Experiment, outcomes: Outcomes, runs: str,
   for stem, arms in groups.items():
     if not any(len(outcomes.runs(a)) for a in arms):
       continue
-    figure = results.plot_curves(runs, metric=outcomes.metric_of(arms[0]),
-                                 by=['arm'],
-                                 where={'arm': arms})
+    figure = results.plot_curves(
+        runs, metric=outcomes.metric_of(arms[0]), by=['arm'],
+        where={'arm': arms},
+        references=experiment.plot_references.get(stem))
     name = f'{stem}.png'
     figure.savefig(os.path.join(folder, name), dpi=100)
     written.append(name)

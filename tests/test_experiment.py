@@ -95,6 +95,10 @@ def test_bad_specs_are_refused():
     experiment.Experiment('x', 'eval/mse', (arm, arm))
   with pytest.raises(ValueError, match=r"has no arm 'b': its arms are \['a'\]"):
     experiment.Experiment('x', 'eval/mse', (arm,), plots={'p': ('b',)})
+  with pytest.raises(ValueError, match=r"names the plot 'p': its plots are "
+                     r"\['curves'\]"):
+    experiment.Experiment('x', 'eval/mse', (arm,),
+                          plot_references={'p': {'paper': 0.5}})
   with pytest.raises(ValueError, match=r"arm name='a b' is not allowed"):
     experiment.Arm('a b', 'configs/adding.py')
 
