@@ -1,16 +1,24 @@
 """What happens inside a recurrent net: the gradient through time and the
 gates.
 
-  norms = diagnostics.gradient_norms(model, variables, task, batch)
+  norms = diagnostics.state_gradient_norms(model, variables, task, batch)
   stats = diagnostics.gate_statistics(model, variables, batch)
   diagnostics.save(workdir, step, model, variables, task, batch)
 
-`gradient_norms` measures ||dL/dh_t||, the total derivative of the loss with
-respect to each layer's hidden state at step t through every later step: it
-vanishes or explodes with the distance to the loss in a vanilla RNN and
-stays flat where a cell carries memory. `gate_statistics` gives, for each
-gate of a gated cell, a histogram of its activations over a batch and the
-fraction of saturated values (below 0.1 or above 0.9).
+`state_gradient_norms` measures ||dL/dh_t|| and, where the carry holds a
+cell state, ||dL/dc_t||: the total derivative of the loss with respect to
+each component of each layer's carry at step t, through every later step
+(the carry's c_t enters only step t + 1, so its gradient at the last step
+is 0 unless the loss reads the final carry). It vanishes or explodes with
+the distance to the loss in a vanilla RNN and stays flat where a cell
+carries memory. It is computed in float64, whose smallest normal number is
+2.2e-308, so that norms below float32's 1.2e-38 are measured, not flushed.
+`gate_statistics` gives, for each gate of a gated cell, a histogram of its
+activations over a batch, the fraction of saturated values (below 0.1 or
+above 0.9), and per unit the fractions of steps it is left-saturated
+(< 0.1) and right-saturated (> 0.9), as Karpathy, Johnson & Fei-Fei 2015
+("Visualizing and understanding recurrent networks", arXiv:1506.02078,
+section 4.2) plot them.
 """
 
 import os
@@ -25,39 +33,90 @@ from rnnzoo import rundir
 
 SATURATION = (0.1, 0.9)
 BINS = 20
+COMPONENTS = ('h', 'c')  # the names of a carry's float components, in order
 
 
 def _directions(model) -> tuple[str, ...]:
   return ('fw', 'bw') if model.bidirectional else ('',)
 
 
+def _float64(tree):
+  """The tree with its float leaves cast to float64 (under enable_x64)."""
+  def cast(leaf):
+    if jnp.issubdtype(jnp.result_type(leaf), jnp.floating):
+      return jnp.asarray(leaf, jnp.float64)
+    return leaf
+  return jax.tree_util.tree_map(cast, tree)
+
+
+def _components(offsets) -> list[tuple[str, object]]:
+  """(name, offsets) of each float component of one direction's offsets."""
+  parts = offsets if isinstance(offsets, tuple) else (offsets,)
+  if len(parts) > len(COMPONENTS):
+    raise ValueError(f'a carry of {len(parts)} components is not allowed: '
+                     f'the diagnostics name {COMPONENTS}')
+  return [(name, part) for name, part in zip(COMPONENTS, parts)
+          if part is not None]
+
+
+def state_gradient_norms(model, variables, task,
+                         batch) -> dict[str, dict[str, np.ndarray]]:
+  """{'layer{l}' (or 'layer{l}/fw', '/bw'): {'h': [T], 'c': [T] where the
+  carry holds a cell state}}: the mean over the batch (its valid steps) of
+  ||d loss / d h_t|| and ||d loss / d c_t||, the loss being the sum of the
+  examples' losses, computed in float64."""
+  batch_size, num_steps = batch['x'].shape[:2]
+  mask = batch.get('mask')
+  with jax.enable_x64(True):
+    variables, batch = _float64(variables), _float64(batch)
+    offsets = []
+    for index, cell in enumerate(model.layers):
+      params = variables['params'][f'layer{index}']
+      directions = ((params['fw'], params['bw']) if model.bidirectional
+                    else (params,))
+      zeros = tuple(recurrence.zero_offsets(cell, p, num_steps, batch_size)
+                    for p in directions)
+      offsets.append(zeros if model.bidirectional else zeros[0])
+
+    def total_loss(offsets):
+      outputs = model.apply(variables, batch['x'], batch.get('mask'),
+                            offsets=offsets)
+      return task.loss(outputs, batch) * jnp.sum(batch['weight'])
+
+    grads = jax.grad(total_loss)(offsets)
+    norms = {}
+    for index, layer_grads in enumerate(grads):
+      parts = layer_grads if model.bidirectional else (layer_grads,)
+      for direction, grad in zip(_directions(model), parts):
+        norms[_name(index, direction)] = {
+            name: _batch_mean(_norms(g), mask)
+            for name, g in _components(grad)}
+  return norms
+
+
+def _norms(grad) -> np.ndarray:
+  """[T, B, H] -> [T, B] Euclidean norms over H, each vector scaled by its
+  largest entry first so that squares of entries near 1e-300 do not
+  underflow."""
+  grad = np.asarray(grad, np.float64)
+  scale = np.abs(grad).max(-1, keepdims=True)
+  scale = np.where(scale > 0, scale, 1.0)
+  return scale[..., 0] * np.linalg.norm(grad / scale, axis=-1)
+
+
+def _batch_mean(per_example, mask) -> np.ndarray:
+  """[T, B] -> [T]: the mean over the sequences valid at each step."""
+  if mask is None:
+    return per_example.mean(1)
+  valid = np.asarray(mask).T.astype(np.float64)
+  return (per_example * valid).sum(1) / np.maximum(valid.sum(1), 1)
+
+
 def gradient_norms(model, variables, task, batch) -> dict[str, np.ndarray]:
   """{'layer{l}' (or 'layer{l}/fw', '/bw'): [T] mean over the batch of
-  ||d loss / d h_t||}, the loss being the sum of the examples' losses."""
-  batch_size, num_steps = batch['x'].shape[:2]
-  zeros = jnp.zeros((num_steps, batch_size, model.hidden_size))
-  offsets = [(zeros, zeros) if model.bidirectional else zeros
-             for _ in model.layers]
-
-  def total_loss(offsets):
-    outputs = model.apply(variables, batch['x'], batch.get('mask'),
-                          offsets=offsets)
-    return task.loss(outputs, batch) * jnp.sum(batch['weight'])
-
-  grads = jax.grad(total_loss)(offsets)
-  mask = batch.get('mask')
-  norms = {}
-  for index, layer_grads in enumerate(grads):
-    parts = layer_grads if model.bidirectional else (layer_grads,)
-    for direction, grad in zip(_directions(model), parts):
-      per_example = jnp.linalg.norm(grad, axis=-1)  # [T, B]
-      if mask is None:
-        mean = per_example.mean(1)
-      else:
-        valid = mask.T.astype(per_example.dtype)
-        mean = (per_example * valid).sum(1) / jnp.maximum(valid.sum(1), 1)
-      norms[_name(index, direction)] = np.asarray(mean)
-  return norms
+  ||d loss / d h_t||}: the h part of `state_gradient_norms`."""
+  return {name: parts['h'] for name, parts in
+          state_gradient_norms(model, variables, task, batch).items()}
 
 
 def _name(index: int, direction: str) -> str:
@@ -81,6 +140,18 @@ def gate_sequences(cell, params, xs) -> dict[str, jax.Array]:
   return gates
 
 
+def unit_saturation(values, valid=None) -> tuple[np.ndarray, np.ndarray]:
+  """values [T, B, H] -> per unit, the fractions of its valid (t, b) values
+  below 0.1 (left-saturated) and above 0.9 (right-saturated), each [H]."""
+  values = np.asarray(values)
+  valid = np.broadcast_to(np.ones((), bool) if valid is None else
+                          np.asarray(valid), values.shape)
+  count = np.maximum(valid.sum((0, 1)), 1)
+  left = ((values < SATURATION[0]) & valid).sum((0, 1)) / count
+  right = ((values > SATURATION[1]) & valid).sum((0, 1)) / count
+  return left, right
+
+
 def saturation(values, valid=None) -> float:
   """The fraction of gate values below 0.1 or above 0.9 (where valid)."""
   values = np.asarray(values)
@@ -92,8 +163,10 @@ def saturation(values, valid=None) -> float:
 
 
 def gate_statistics(model, variables, batch) -> dict[str, dict]:
-  """{'layer{l}[/dir]/{gate}': {'histogram', 'bins', 'saturated', 'mean'}}
-  over the valid steps of a batch; {} for a net without gated cells."""
+  """{'layer{l}[/dir]/{gate}': {'histogram', 'bins', 'saturated', 'mean',
+  'left_saturated', 'right_saturated'}} over the valid steps of a batch,
+  the last two per unit ([H] lists, see `unit_saturation`); {} for a net
+  without gated cells."""
   _, state = model.apply(variables, batch['x'], batch.get('mask'),
                          mutable=['intermediates'])
   mask = batch.get('mask')
@@ -115,24 +188,32 @@ def gate_statistics(model, variables, batch) -> dict[str, dict]:
         values = np.asarray(values)
         counts, bins = np.histogram(
             values[np.broadcast_to(valid, values.shape)], BINS, (0.0, 1.0))
+        left, right = unit_saturation(values, valid)
         stats[f'{_name(index, direction)}/{gate}'] = {
             'histogram': counts.tolist(), 'bins': bins.tolist(),
             'saturated': saturation(values, valid),
-            'mean': float(values[np.broadcast_to(valid, values.shape)].mean())}
+            'mean': float(values[np.broadcast_to(valid, values.shape)].mean()),
+            'left_saturated': left.tolist(), 'right_saturated': right.tolist()}
   return stats
 
 
-def plot_gradient_norms(norms: dict[str, np.ndarray], title: str = ''):
-  """||dL/dh_t|| against t, log scale, one line per layer."""
-  fig = figure.Figure(figsize=(6, 3.5))
+def plot_gradient_norms(norms: dict[str, dict[str, np.ndarray]],
+                        title: str = ''):
+  """||dL/dh_t|| (solid) and ||dL/dc_t|| (dashed) against t, log scale, one
+  colour per layer; zeros (below float64's range) are left out."""
+  fig = figure.Figure(figsize=(7, 3.5))
   ax = fig.subplots()
-  for name, values in norms.items():
-    ax.plot(np.arange(len(values)), np.maximum(values, 1e-30), label=name)
+  for index, (name, parts) in enumerate(norms.items()):
+    for component, values in parts.items():
+      values = np.asarray(values, np.float64)
+      ax.plot(np.arange(len(values)), np.where(values > 0, values, np.nan),
+              color=f'C{index}', linestyle='--' if component == 'c' else '-',
+              label=f'{name} {component}')
   ax.set_yscale('log')
   ax.set_xlabel('step t')
-  ax.set_ylabel('||dL / dh_t||')
+  ax.set_ylabel('||dL / d state_t||')
   ax.set_title(title or 'gradient through time')
-  ax.legend(fontsize='small')
+  ax.legend(fontsize='small', loc='center left', bbox_to_anchor=(1, 0.5))
   fig.tight_layout()
   return fig
 
@@ -154,11 +235,17 @@ def plot_gates(stats: dict[str, dict], title: str = ''):
 
 
 def save(workdir: str, step: int, model, variables, task, batch) -> dict:
-  """Writes diagnostics/step_{step}.json and its plots into a run dir."""
-  norms = gradient_norms(model, variables, task, batch)
+  """Writes diagnostics/step_{step}.json and its plots into a run dir:
+  'gradient_norms' {layer: [T] ||dL/dh_t||}, 'state_gradient_norms'
+  {layer: {'h': [T], 'c': [T]}} (float64 values; 0 only below 1e-308) and
+  'gates' (`gate_statistics`)."""
+  norms = state_gradient_norms(model, variables, task, batch)
   stats = gate_statistics(model, variables, batch)
   report = {'step': step,
-            'gradient_norms': {k: v.tolist() for k, v in norms.items()},
+            'gradient_norms': {k: v['h'].tolist() for k, v in norms.items()},
+            'state_gradient_norms': {
+                k: {c: v.tolist() for c, v in parts.items()}
+                for k, parts in norms.items()},
             'gates': stats}
   directory = rundir.write_diagnostics(workdir, step, report)
   plot_gradient_norms(norms, f'step {step}').savefig(

@@ -66,6 +66,29 @@ def lengths_to_mask(lengths: Array, max_len: int) -> Array:
   return jnp.arange(max_len)[:, None] < jnp.asarray(lengths)[None, :]
 
 
+def _step_cell(cell: base.Cell) -> base.Cell:
+  """The cell whose carry passes from one time step to the next (a dilated
+  cell's base cell)."""
+  return cell.cell if isinstance(cell, dilated_lib.Dilated) else cell
+
+
+def zero_offsets(cell: base.Cell, params, num_steps: int, batch_size: int):
+  """Zero `offsets` (see `unroll`) on every float component of the state
+  that `cell` passes from step to step: an array [T, B, H] for an array
+  carry; for a tuple carry a tuple of [T, B, ...] zeros, None on the
+  components that are not floats (CW-RNN's clock)."""
+  carry = _step_cell(cell).initial_carry(params, batch_size)
+
+  def zeros(component):
+    if not _is_float(component):
+      return None
+    return jnp.zeros((num_steps,) + component.shape, component.dtype)
+
+  if isinstance(carry, tuple):
+    return tuple(zeros(component) for component in carry)
+  return zeros(carry)
+
+
 def unroll(cell: base.Cell, params, xs: Array, carry=None, *,
            mask: Array | None = None, reverse: bool = False,
            dropout: Dropout | None = None, remat: bool = False,
@@ -86,16 +109,20 @@ def unroll(cell: base.Cell, params, xs: Array, carry=None, *,
     remat: recompute the forward pass in segments of ~sqrt(T) steps during
       the backward pass, keeping only the segments' first carries (memory
       O(sqrt(T)) carries instead of O(T), for long sequences).
-    offsets: [T, B, H] added to each step's new hidden state before the next
-      step reads it. Zeros change nothing; their gradient is dL/dh_t, the
-      total derivative through all later steps (see rnnzoo.diagnostics).
+    offsets: added to each step's new state before the next step reads it:
+      an array [T, B, H] moves the hidden state h_t (and the output with
+      it); a tuple with one entry per element of a tuple carry, each
+      [T, B, ...] like that element or None, moves each component (see
+      `zero_offsets`). Zeros change nothing; their gradient is dL/dh_t (or
+      dL/d carry_t), the total derivative through all later steps (see
+      rnnzoo.diagnostics).
 
   Returns:
     ys [T, B, H] and the final carry.
   """
   _check_inputs(cell, params, xs, carry, mask, dropout, offsets)
   if reverse:
-    flip = lambda a: None if a is None else reverse_valid(a, mask)
+    flip = lambda tree: tree_map(lambda a: reverse_valid(a, mask), tree)
     ys, carry = unroll(cell, params, flip(xs), carry, mask=mask,
                        dropout=dropout, remat=remat, offsets=flip(offsets))
     return flip(ys), carry
@@ -216,10 +243,8 @@ def _check_inputs(cell, params, xs, carry, mask, dropout, offsets):
       raise ValueError(f'carry is {got}: cell {cell.name!r} with these params '
                        f'and batch {batch_size} needs {expected}')
   hidden_size = cell.hidden_size(params)
-  expected_offsets = (num_steps, batch_size, hidden_size)
-  if offsets is not None and offsets.shape != expected_offsets:
-    raise ValueError(f'offsets has shape {offsets.shape}: it must be '
-                     f'[T, B, H] = {expected_offsets}')
+  if offsets is not None:
+    _check_offsets(cell, params, offsets, num_steps, batch_size, hidden_size)
   if dropout is not None:
     for field, size in (('inputs', input_size), ('state', hidden_size)):
       m = getattr(dropout, field)
@@ -227,6 +252,32 @@ def _check_inputs(cell, params, xs, carry, mask, dropout, offsets):
         raise ValueError(f'dropout.{field} has shape {m.shape}: it must be '
                          f'[B, {"D" if field == "inputs" else "H"}] = '
                          f'{(batch_size, size)}')
+
+
+def _check_offsets(cell, params, offsets, num_steps, batch_size, hidden_size):
+  if not isinstance(offsets, tuple):
+    expected = (num_steps, batch_size, hidden_size)
+    if getattr(offsets, 'shape', None) != expected:
+      raise ValueError(f'offsets has shape {getattr(offsets, "shape", None)}:'
+                       f' it must be [T, B, H] = {expected}')
+    return
+  carry = jax.eval_shape(
+      lambda p: _step_cell(cell).initial_carry(p, batch_size), params)
+  if not isinstance(carry, tuple) or len(carry) != len(offsets):
+    raise ValueError(f'offsets is a tuple of {len(offsets)}: cell '
+                     f'{cell.name!r} passes a carry {carry} from step to '
+                     'step, so give an array [T, B, H] or one entry (or '
+                     'None) per element of its tuple carry')
+  for index, (offset, component) in enumerate(zip(offsets, carry)):
+    if offset is None:
+      continue
+    expected = (num_steps,) + component.shape
+    if not _is_float(component) or offset.shape != expected:
+      raise ValueError(f'offsets[{index}] has shape {offset.shape}: carry '
+                       f'element {index} of cell {cell.name!r} is '
+                       f'{component}, so it must be None' +
+                       ('' if not _is_float(component) else
+                        f' or [T, ...] = {expected}'))
 
 
 # ----------------------------------------------------------------------------
@@ -278,7 +329,7 @@ def _unroll_dilated(cell, params, xs, carry, mask, dropout, remat, offsets):
       tree_map(lambda a: a.reshape((d * batch_size,) + a.shape[2:]), carry),
       mask=None if mask is None else fold(mask),
       dropout=Dropout(tile(dropout.inputs), tile(dropout.state)), remat=remat,
-      offsets=None if offsets is None else fold(offsets))
+      offsets=tree_map(fold, offsets))
   ys = ys.reshape((sub_steps * d, batch_size) + ys.shape[2:])[:num_steps]
   # Slot j of the returned carry holds the state at time L - d + j (L: the
   # sequence's length), the final carry of sub-sequence (L - d + j) mod d.
@@ -314,9 +365,8 @@ def _unroll_remat(cell, params, xs, carry, mask, state_mask, offsets):
     ys, carry = run_segment(params, carry, *segment_inputs, state_mask)
     return carry, ys
 
-  segment_offsets = None if offsets is None else split(offsets)
-  carry, ys = jax.lax.scan(body, carry,
-                           (split(xs), split(mask), segment_offsets))
+  carry, ys = jax.lax.scan(body, carry, (split(xs), split(mask),
+                                         tree_map(split, offsets)))
   return ys.reshape((segments * segment,) + ys.shape[2:])[:num_steps], carry
 
 
@@ -378,14 +428,23 @@ class _CarryParts:
         [next(floats) if f else next(others) for f in self.is_float])
 
 
+def _add_offset(carry, h, offset_t):
+  """carry_t and h_t moved by offset_t (see `unroll`'s offsets)."""
+  if offset_t is None:
+    return carry, h
+  if not isinstance(offset_t, tuple):
+    return (base.replace_hidden(carry, base.hidden(carry) + offset_t),
+            h + offset_t)
+  carry = tuple(component if offset is None else component + offset
+                for component, offset in zip(carry, offset_t))
+  return carry, h if offset_t[0] is None else h + offset_t[0]
+
+
 def _masked_update(cell, params, carry, inputs_t, r, mask_t, offset_t):
-  """`cell.update`, then + offset_t on the new hidden state; where mask_t
-  is False the carry is kept and h_t is 0."""
-  new_carry, h = cell.update(params, carry, inputs_t, r)
-  if offset_t is not None:
-    new_carry = base.replace_hidden(new_carry,
-                                    base.hidden(new_carry) + offset_t)
-    h = h + offset_t
+  """`cell.update`, then + offset_t on the new state; where mask_t is False
+  the carry is kept and h_t is 0."""
+  new_carry, h = _add_offset(*cell.update(params, carry, inputs_t, r),
+                             offset_t)
   if mask_t is None:
     return new_carry, h
   new_carry = tree_map(lambda n, o: jnp.where(_expand(mask_t, n.ndim), n, o),
@@ -492,7 +551,7 @@ def _scan_bwd(cell, residuals, cotangents):
           d_inputs.reshape(inputs.shape), d_carry,
           None if mask is None else np.zeros(mask.shape, jax.dtypes.float0),
           None if state_mask is None else jnp.zeros_like(state_mask),
-          None if offsets is None else d_offsets.reshape(offsets.shape))
+          tree_map(lambda d, o: d.reshape(o.shape), d_offsets, offsets))
 
 
 _scan.defvjp(_scan_fwd, _scan_bwd)

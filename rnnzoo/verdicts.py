@@ -346,19 +346,30 @@ def _against_threshold(a: Sample, baseline: float, metric: str,
   """Supported when a one-sample t-test finds A's mean `want` ('better' or
   'worse') than the threshold, contradicted when the other side is found."""
   better, worse = _directions(higher_is_better)
-  _check_alpha(alpha)
   _check_fraction('fraction', fraction)
-  _check_seeds('a', a, 2, 'a one-sample t-test')
   threshold, in_words = _threshold(baseline, higher_is_better, fraction)
-  side, other = (better, worse) if want == 'better' else (worse, better)
+  side = better if want == 'better' else worse
+  return _one_sample_verdict(
+      a, threshold, in_words, f' ({in_words}, the baseline being '
+      f'{baseline:.3g})', metric, side, alpha, claim)
+
+
+def _one_sample_verdict(a: Sample, threshold: float, in_words: str,
+                        described: str, metric: str, side: str, alpha: float,
+                        claim: str) -> Verdict:
+  """The one-sample t-test of A's mean against `threshold` on `side`
+  ('greater' or 'less'), both ways."""
+  _check_alpha(alpha)
+  _check_seeds('a', a, 2, 'a one-sample t-test')
+  other = 'less' if side == 'greater' else 'greater'
   t, df, p_for = _one_sample(a.array, threshold, side)
   _, _, p_against = _one_sample(a.array, threshold, other)
   tests = ('every seed identical, so the difference is exact'
            if math.isinf(df) else f't = {t:.3g}, df = {df:.3g}')
   finding = (f'{metric} over seeds (mean ± s.d.): {a.describe()}, against '
-             f'the threshold {threshold:.3g} ({in_words}, the baseline '
-             f'being {baseline:.3g}); {tests}: p = {p_for:.2g} for '
-             f'{_words(side)}, p = {p_against:.2g} for {_words(other)}.')
+             f'the threshold {threshold:.3g}{described}; {tests}: '
+             f'p = {p_for:.2g} for {_words(side)}, p = {p_against:.2g} for '
+             f'{_words(other)}.')
   rule = (f'Supported if a one-sided one-sample t-test over seeds finds the '
           f'mean {metric} of {a.name} {_words(side)} than {in_words} at '
           f'p < {alpha:g}, contradicted if the opposite one-sided test finds '
@@ -366,6 +377,21 @@ def _against_threshold(a: Sample, baseline: float, metric: str,
   return Verdict(_outcome(p_for, p_against, alpha), claim, finding, rule,
                  numbers={'threshold': threshold, 't': t, 'df': df,
                           'p_for': p_for, 'p_against': p_against})
+
+
+def exceeds(a: Sample, threshold: float, metric: str, *, above: bool = True,
+            alpha: float = ALPHA, claim: str | None = None) -> Verdict:
+  """'A's metric lies above `threshold`' (with above=False: below it), for
+  a metric without a trivial baseline (a log ratio of gradient norms, a
+  fraction of units): a one-sample t-test over seeds of A's mean against
+  the threshold, supported when it finds the mean on the claimed side at
+  alpha, contradicted when the opposite one-sided test does."""
+  options.check_number('threshold', threshold)
+  options.check_bool('above', above)
+  side = 'greater' if above else 'less'
+  claim = claim or f'{a.name} {_words(side)} than {threshold:g}'
+  return _one_sample_verdict(a, threshold, f'{threshold:g}', '', metric,
+                             side, alpha, claim)
 
 
 def solves(a: Sample, baseline: float, metric: str, higher_is_better: bool,

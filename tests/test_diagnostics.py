@@ -70,6 +70,87 @@ def test_tanh_rnn_gradient_decays_like_the_closed_form():
   assert np.all(norms[:-1] <= 0.5 * norms[1:] + 1e-12)
 
 
+def _readout_gradient(variables, states, y):
+  """dL/dh_{T-1} [B, H] of the summed squared errors of a 'last' readout."""
+  kernel = np.asarray(variables['params']['readout']['kernel'], np.float64)
+  bias = np.asarray(variables['params']['readout']['bias'], np.float64)
+  prediction = states[-1] @ kernel[:, 0] + bias[0]
+  return 2 * (prediction - np.asarray(y))[:, None] * kernel[:, 0]
+
+
+def test_linear_rnn_norms_follow_powers_of_w_below_float32s_range():
+  # A ReLU RNN with non-negative inputs and weights is linear:
+  # h_t = x_t W_x + h_{t-1} W + b, so dL/dh_t = (W^T)^(T-1-t) g_{T-1}.
+  # With W's spectral radius near 0.05, 60 steps take the norm below
+  # float32's smallest number (1e-45): measured in float64, it is not 0.
+  length = 60
+  task = tasks.get('adding', seq_len=length)
+  model = _one_layer(cells.get('vanilla', activation='relu'), task)
+  batch = task.sample(KEY, B)
+  variables = model.init(KEY, batch['x'])
+  layer = variables['params']['layer0']
+  layer['w_x'] = jnp.abs(layer['w_x']) + 0.1
+  layer['b'] = jnp.full(H, 0.1)
+  layer['w_h'] = jax.random.uniform(KEY, (H, H), minval=0.0,
+                                    maxval=0.1 / H) + 0.03 * jnp.eye(H)
+  norms = diagnostics.state_gradient_norms(model, variables, task, batch)
+  assert set(norms['layer0']) == {'h'}
+  p = {k: np.asarray(v, np.float64) for k, v in layer.items()}
+  h = np.zeros((B, H))
+  states = []
+  for x in np.asarray(batch['x'], np.float64).swapaxes(0, 1):
+    h = np.maximum(x @ p['w_x'] + h @ p['w_h'] + p['b'], 0)
+    states.append(h)
+  assert all((s > 0).all() for s in states)  # the linear regime
+  grad = _readout_gradient(variables, states, batch['y'])
+  expected = np.zeros(length)
+  for t in reversed(range(length)):
+    expected[t] = np.linalg.norm(grad, axis=1).mean()
+    grad = grad @ p['w_h'].T
+  np.testing.assert_allclose(norms['layer0']['h'], expected, rtol=1e-6)
+  assert 0 < expected[0] < 1e-45
+
+
+def test_lstm_cell_state_norms_match_finite_differences():
+  # dL/dc_t of the carry: the loss's change when c_t (after h_t is read
+  # from it) moves, by central differences of a float64 NumPy LSTM.
+  task = tasks.get('adding', seq_len=T)
+  model = _one_layer(cells.get('lstm'), task)
+  batch = task.sample(KEY, B)
+  variables = model.init(KEY, batch['x'])
+  norms = diagnostics.state_gradient_norms(model, variables, task, batch)
+  p = {k: np.asarray(v, np.float64)
+       for k, v in variables['params']['layer0'].items()}
+  kernel = np.asarray(variables['params']['readout']['kernel'], np.float64)
+  bias = np.asarray(variables['params']['readout']['bias'], np.float64)
+  xs = np.asarray(batch['x'], np.float64).swapaxes(0, 1)
+  y = np.asarray(batch['y'], np.float64)
+  sigmoid = lambda z: 1 / (1 + np.exp(-z))
+
+  def losses(offsets_c):  # [T, B, H] -> per-example squared error [B]
+    h, c = np.zeros((B, H)), np.zeros((B, H))
+    for t in range(T):
+      z_i, z_f, z_g, z_o = np.split(xs[t] @ p['w_x'] + h @ p['w_h'] + p['b'],
+                                    4, axis=-1)
+      c = sigmoid(z_f) * c + sigmoid(z_i) * np.tanh(z_g)
+      h = sigmoid(z_o) * np.tanh(c)
+      c = c + offsets_c[t]
+    return (h @ kernel[:, 0] + bias[0] - y) ** 2
+
+  eps = 1e-6
+  grad = np.zeros((T, B, H))
+  for t in range(T):
+    for j in range(H):
+      step = np.zeros((T, B, H))
+      step[t, :, j] = eps
+      grad[t, :, j] = (losses(step) - losses(-step)) / (2 * eps)
+  expected = np.linalg.norm(grad, axis=-1).mean(1)
+  assert expected[-1] == 0  # c_{T-1} feeds no later step
+  np.testing.assert_allclose(norms['layer0']['c'], expected, rtol=1e-5,
+                             atol=1e-12)
+  assert norms['layer0']['c'][0] > 0
+
+
 def test_gradient_norms_skip_padding_and_name_directions():
   task = tasks.get('mnist1d')
   model = _one_layer(cells.get('lstm'), task, bidirectional=True)
@@ -120,6 +201,43 @@ def test_gate_statistics_cover_every_gate_of_every_layer():
   np.testing.assert_allclose(lstm_gates['f'][0], first, rtol=1e-5)
 
 
+def test_per_unit_saturation_matches_a_numpy_lstm():
+  # Karpathy et al.'s per-unit fractions: of the valid steps of the batch,
+  # how often each unit's gate is < 0.1 and > 0.9, from a NumPy LSTM.
+  cell = cells.get('lstm')
+  model = model_lib.RNN(layers=(cell,), input_kind='real', input_size=2,
+                        output_size=1, readout='last', hidden_size=H)
+  x = 3 * jax.random.normal(KEY, (B, T, 2))
+  mask = jnp.arange(T)[None] < jnp.array([T, 7, 4, 2])[:, None]
+  variables = model.init(KEY, x, mask)
+  stats = diagnostics.gate_statistics(model, variables, {'x': x,
+                                                         'mask': mask})
+  p = {k: np.asarray(v, np.float64)
+       for k, v in variables['params']['layer0'].items()}
+  sigmoid = lambda z: 1 / (1 + np.exp(-z))
+  gates = {'i': [], 'f': [], 'o': []}
+  h, c = np.zeros((B, H)), np.zeros((B, H))
+  for t in range(T):
+    z_i, z_f, z_g, z_o = np.split(np.asarray(x[:, t], np.float64) @ p['w_x']
+                                  + h @ p['w_h'] + p['b'], 4, axis=-1)
+    c = sigmoid(z_f) * c + sigmoid(z_i) * np.tanh(z_g)
+    h = sigmoid(z_o) * np.tanh(c)
+    for name, z in (('i', z_i), ('f', z_f), ('o', z_o)):
+      gates[name].append(sigmoid(z))
+  valid = np.asarray(mask)
+  for name, values in gates.items():
+    values = np.stack(values, 1)  # [B, T, H]
+    for unit in range(H):
+      seen = values[..., unit][valid]
+      assert stats[f'layer0/{name}']['left_saturated'][unit] == (
+          pytest.approx(np.mean(seen < 0.1)))
+      assert stats[f'layer0/{name}']['right_saturated'][unit] == (
+          pytest.approx(np.mean(seen > 0.9)))
+  fractions = [stats[f'layer0/{g}'][side] for g in gates
+               for side in ('left_saturated', 'right_saturated')]
+  assert 0 < np.sum(fractions)  # the inputs' scale saturates some gates
+
+
 def test_cells_without_gates_have_no_statistics():
   model = _one_layer(cells.get('indrnn'), tasks.get('adding', seq_len=T))
   x = jnp.ones((B, T, 2))
@@ -137,7 +255,11 @@ def test_a_run_saves_diagnostics_at_the_steps_asked(tmp_path):
   with open(tmp_path / 'diagnostics' / 'step_20.json') as f:
     report = json.load(f)
   assert len(report['gradient_norms']['layer0']) == 20
+  assert report['state_gradient_norms']['layer0']['h'] == (
+      report['gradient_norms']['layer0'])
   assert set(report['gates']) == {'layer0/r', 'layer0/z'}
+  assert len(report['gates']['layer0/z']['right_saturated']) == (
+      config.model.hidden_size)
   assert all((tmp_path / 'diagnostics' / f).stat().st_size > 1000
              for f in files if f.endswith('.png'))
 

@@ -29,7 +29,10 @@ def loop(cell, params, xs, carry=None, mask=None, dropout=None, offsets=None):
     if dropout.state is not None:
       seen = base.replace_hidden(carry, base.hidden(carry) * dropout.state)
     new, h = cell.update(params, carry, inputs[t], cell.recurrent(params, seen))
-    if offsets is not None:
+    if isinstance(offsets, tuple):  # one entry per carry element
+      new = tuple(n if o is None else n + o[t] for n, o in zip(new, offsets))
+      h = h if offsets[0] is None else h + offsets[0][t]
+    elif offsets is not None:
       new = base.replace_hidden(new, base.hidden(new) + offsets[t])
       h = h + offsets[t]
     if mask is not None:
@@ -119,6 +122,122 @@ def test_offsets_give_the_gradient_with_respect_to_each_hidden_state(cell):
                              atol=1e-5)
   np.testing.assert_array_equal(grads[5:, 1], 0.0)  # padding
   assert np.all(np.abs(grads[:5, 1]).sum(-1) > 0)
+
+
+def test_carry_offsets_give_the_gradient_with_respect_to_each_state(cell):
+  if isinstance(cell, cells.Dilated):
+    pytest.skip('the loop adds offsets to the whole dilated buffer')
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  mask = recurrence.lengths_to_mask(LENGTHS, T)
+  weight = jax.random.normal(jax.random.PRNGKey(3), (T, B, conftest.HIDDEN))
+
+  def loss(run, offsets):
+    ys, carry = run(cell, params, xs, mask=mask, offsets=offsets)
+    final = [leaf for leaf in jax.tree_util.tree_leaves(carry)
+             if jnp.issubdtype(leaf.dtype, jnp.floating)]
+    return jnp.sum(ys * weight) + sum(jnp.sum(jnp.sin(f)) for f in final)
+
+  zeros = recurrence.zero_offsets(cell, params, T, B)
+  carry = cell.initial_carry(params, B)
+  if isinstance(carry, tuple):
+    assert len(zeros) == len(carry)
+    assert [z is None for z in zeros] == [
+        not jnp.issubdtype(c.dtype, jnp.floating) for c in carry]
+  grads = jax.grad(lambda o: loss(recurrence.unroll, o))(zeros)
+  assert_trees_close(grads, jax.grad(lambda o: loss(loop, o))(zeros))
+  for grad in jax.tree_util.tree_leaves(grads):
+    np.testing.assert_array_equal(grad[5:, 1], 0.0)  # padding
+    assert np.all(np.abs(grad[:5, 1]).sum(-1) > 0)
+
+
+def test_carry_offsets_of_an_lstm_give_dl_dc_by_the_chain_rule():
+  # The carry's c_t enters only step t+1: d carry_c_t = f_{t+1} * dL/dc_{t+1}
+  # with dL/dc_{t+1} = dL/dh_{t+1} * o_{t+1} * (1 - tanh(c_{t+1})^2)
+  #                    + f_{t+2} * dL/dc_{t+2}: the LSTM's equations
+  # backwards in NumPy, from the forward pass's gates.
+  cell = cells.get('lstm')
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  weight = np.asarray(jax.random.normal(jax.random.PRNGKey(3),
+                                        (T, B, conftest.HIDDEN)))
+
+  def loss(offsets):
+    ys, _ = recurrence.unroll(cell, params, xs, offsets=offsets)
+    return jnp.sum(ys * weight)
+
+  d_h, d_c = jax.grad(loss)(recurrence.zero_offsets(cell, params, T, B))
+  p = {k: np.asarray(v, np.float64) for k, v in params.items()}
+  x = np.asarray(xs, np.float64)
+  sigmoid = lambda z: 1 / (1 + np.exp(-z))
+  h, c = np.zeros((B, conftest.HIDDEN)), np.zeros((B, conftest.HIDDEN))
+  gates, cs = [], []
+  for t in range(T):
+    z_i, z_f, z_g, z_o = np.split(x[t] @ p['w_x'] + h @ p['w_h'] + p['b'],
+                                  4, axis=-1)
+    i, f, g, o = sigmoid(z_i), sigmoid(z_f), np.tanh(z_g), sigmoid(z_o)
+    c = f * c + i * g
+    h = o * np.tanh(c)
+    gates.append((i, f, g, o))
+    cs.append(c)
+  w_i, w_f, w_g, w_o = np.split(p['w_h'], 4, axis=-1)
+  dh_next = np.zeros((B, conftest.HIDDEN))  # dL/dh_t through step t+1
+  dc_next = np.zeros((B, conftest.HIDDEN))  # dL/dc_{t+1}
+  expected_h, expected_c = [None] * T, [None] * T
+  for t in reversed(range(T)):
+    i, f, g, o = gates[t]
+    if t + 1 < T:
+      i1, f1, g1, o1 = gates[t + 1]
+      dz_o = dh_total * np.tanh(cs[t + 1]) * o1 * (1 - o1)
+      dz_i = dc_total * g1 * i1 * (1 - i1)
+      dz_f = dc_total * cs[t] * f1 * (1 - f1)
+      dz_g = dc_total * i1 * (1 - g1 ** 2)
+      dh_next = (dz_i @ w_i.T + dz_f @ w_f.T + dz_g @ w_g.T + dz_o @ w_o.T)
+      dc_next = dc_total * f1
+    dh_total = weight[t] + dh_next
+    dc_total = dh_total * o * (1 - np.tanh(cs[t]) ** 2) + dc_next
+    expected_h[t], expected_c[t] = dh_total, dc_next
+  np.testing.assert_allclose(d_h, np.stack(expected_h), atol=1e-5)
+  np.testing.assert_allclose(d_c, np.stack(expected_c), atol=1e-5)
+
+
+def test_offsets_of_the_wrong_shape_are_refused():
+  cell = cells.get('cwrnn', periods=(1, 2, 3))
+  params = conftest.random_params(cell, KEY)
+  h = jnp.zeros((T, B, conftest.HIDDEN))
+  with pytest.raises(ValueError, match=r'offsets\[1\].*must be None'):
+    recurrence.unroll(cell, params, inputs(), offsets=(h, jnp.zeros((T, B))))
+  with pytest.raises(ValueError, match=r"offsets is a tuple of 2: cell "
+                     r"'vanilla'"):
+    recurrence.unroll(cells.get('vanilla'), conftest.random_params(
+        cells.get('vanilla'), KEY), inputs(), offsets=(h, h))
+  with pytest.raises(ValueError, match=r'offsets has shape \(9, 3, 5\)'):
+    recurrence.unroll(cell, params, inputs(), offsets=h[..., :5])
+
+
+def test_dilated_carry_offsets_match_the_plain_step():
+  cell = cells.get('dilated', base='lstm', dilation=3)
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  weight = jax.random.normal(jax.random.PRNGKey(3), (T, B, conftest.HIDDEN))
+
+  def plain(offsets):
+    carry = cell.initial_carry(params, B)
+    total = 0.0
+    projected = cell.project(params, xs)
+    for t in range(T):
+      carry, h = cell.step(params, carry, projected[t])
+      carry = tuple(c.at[-1].add(o[t]) for c, o in zip(carry, offsets))
+      total += jnp.sum((h + offsets[0][t]) * weight[t])
+    return total
+
+  def folded(offsets):
+    ys, _ = recurrence.unroll(cell, params, xs, offsets=offsets)
+    return jnp.sum(ys * weight)
+
+  zeros = recurrence.zero_offsets(cell, params, T, B)
+  assert [z.shape for z in zeros] == [(T, B, conftest.HIDDEN)] * 2
+  assert_trees_close(jax.grad(folded)(zeros), jax.grad(plain)(zeros))
 
 
 def test_dilated_offsets_match_the_plain_step():

@@ -288,6 +288,43 @@ def test_solves_with_identical_seeds_compares_exactly():
   assert (inside.numbers['p_for'], inside.numbers['p_against']) == (0, 1)
 
 
+@pytest.mark.parametrize('above', [True, False])
+def test_exceeds_is_a_one_sample_t_test_against_a_fixed_threshold(above):
+  values = [-2.9, -3.6, -3.1, -4.2]
+  verdict = verdicts.exceeds(Sample('A', values), -2.0, 'log10 ratio',
+                             above=above)
+  t = (np.mean(values) + 2.0) / (np.std(values, ddof=1) / 2)
+  p_higher = student_sf(t, 3)
+  assert verdict.numbers['t'] == close(t) and verdict.numbers['df'] == 3
+  assert verdict.numbers['p_for'] == close(p_higher if above
+                                           else 1 - p_higher)
+  assert verdict.numbers['p_against'] == close(1 - p_higher if above
+                                               else p_higher)
+  assert verdict.outcome == ('contradicted' if above else 'supported')
+  assert verdict.rule == (
+      'Supported if a one-sided one-sample t-test over seeds finds the mean '
+      f'log10 ratio of A {"higher" if above else "lower"} than -2 at '
+      'p < 0.05, contradicted if the opposite one-sided test finds it '
+      f'{"lower" if above else "higher"} at p < 0.05, inconclusive '
+      'otherwise.')
+
+
+@pytest.mark.parametrize('values, outcome', [
+    ([0.56, 0.58, 0.60], 'supported'),
+    ([0.30, 0.35, 0.32], 'contradicted'),
+    ([0.40, 0.60, 0.50], 'inconclusive'),
+    ([0.70] * 3, 'supported'),  # identical seeds: exact
+])
+def test_exceeds_outcomes(values, outcome):
+  assert verdicts.exceeds(Sample('A', values), 0.5, 'fraction').outcome == (
+      outcome)
+
+
+def test_exceeds_refuses_a_threshold_that_is_not_a_number():
+  with pytest.raises(ValueError, match=r"^threshold='x' is not allowed"):
+    verdicts.exceeds(Sample('A', [1, 2]), 'x', 'm')
+
+
 @pytest.mark.parametrize('higher_is_better, baseline, allowed', [
     (False, 0.0, 'must be > 0'), (True, 1.0, r'must be in \[0, 1\)'),
     (True, -0.1, r'must be in \[0, 1\)')])
