@@ -24,7 +24,8 @@ NEVER = 0.05
 
 def _arm(cell):
   return experiment.Arm(
-      cell, f'configs/char_lm.py:cell={cell}', {'task.path': corpus.make()},
+      cell, f'configs/char_lm.py:cell={cell}',
+      {'task.path': corpus.PATH, 'batch_size': 32},
       seeds=3, steps=STEPS, diagnostics=True,
       label=f'{cell}, 2 x 256, {STEPS} steps')
 
