@@ -505,7 +505,7 @@ def linear_recurrence(a: Array, b: Array, c0: Array) -> Array:
   (a1 a2, a2 b1 + b2), an associative operation, so `lax.associative_scan`
   gives all T states in O(log T) depth.
   """
-  b = b.at[0].add(a[0] * c0)
+  b = jnp.asarray(b).at[0].add(a[0] * c0)
 
   def compose(earlier, later):
     a1, b1 = earlier
