@@ -17,6 +17,16 @@ def _act(name):
   return torch.tanh if name == 'tanh' else torch.relu
 
 
+LOOPED_CELLS = ('vanilla', 'irnn', 'lstm', 'peephole', 'gru', 'mgu', 'ran',
+                'indrnn', 'cwrnn')
+
+
+def supports(cell) -> bool:
+  """Whether `make_loop` has a loop of `cell` (dilated: of its base)."""
+  base = cell.cell if cell.name == 'dilated' else cell
+  return base.name in LOOPED_CELLS
+
+
 def step_fn(cell):
   """(params, carry, inputs_t, t) -> (carry, h_t) for an rnnzoo cell."""
   name, options = cell.name, cell.options()
