@@ -55,6 +55,15 @@ def check_number(field: str, value: Any, *, minimum=None, maximum=None,
                      f'{maximum}')
 
 
+class UnknownOptionError(ValueError):
+  """An option that the object does not have; `option` names it."""
+
+  def __init__(self, message: str, option: str, hinted: bool = False):
+    super().__init__(message)
+    self.option = option
+    self.hinted = hinted
+
+
 @dataclasses.dataclass(frozen=True)
 class Configurable:
   """A frozen dataclass of options, checked by `validate` at construction."""
@@ -72,11 +81,12 @@ class Configurable:
   def create(cls, **options):
     """Builds the object from keyword options, rejecting unknown ones."""
     known = [f.name for f in dataclasses.fields(cls)]
-    for option in options:
+    for option, value in options.items():
       if option not in known:
-        raise ValueError(
-            f'{cls.kind} {cls.name!r} has no option {option!r}: its options '
-            f'are {known}{_closest(option, known)}')
+        raise UnknownOptionError(
+            f'{cls.kind} {cls.name!r} has no option {option!r} (given '
+            f'{value!r}): its options are {known}{_closest(option, known)}',
+            option)
     return cls(**options)
 
   def options(self) -> dict[str, Any]:
@@ -100,7 +110,16 @@ class Registry:
     if name not in self._classes:
       raise ValueError(f'{self.kind} name={name!r} is unknown: choose one of '
                        f'{self.names()}{_closest(name, self.names())}')
-    return self._classes[name].create(**options)
+    try:
+      return self._classes[name].create(**options)
+    except UnknownOptionError as error:
+      holders = [other for other, cls in sorted(self._classes.items())
+                 if error.option in {f.name for f in dataclasses.fields(cls)}]
+      if error.hinted or not holders:
+        raise
+      raise UnknownOptionError(
+          f'{error}; {error.option!r} is an option of {holders}',
+          error.option, hinted=True) from None
 
   def defaults(self, name: str, **options) -> dict[str, Any]:
     """Every option of `name`, defaults overridden by `options`."""

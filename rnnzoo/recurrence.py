@@ -21,7 +21,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from rnnzoo.cells import base
-from rnnzoo.cells import dilated as dilated_lib
 
 Array = jax.Array
 tree_map = jax.tree_util.tree_map
@@ -66,18 +65,12 @@ def lengths_to_mask(lengths: Array, max_len: int) -> Array:
   return jnp.arange(max_len)[:, None] < jnp.asarray(lengths)[None, :]
 
 
-def _step_cell(cell: base.Cell) -> base.Cell:
-  """The cell whose carry passes from one time step to the next (a dilated
-  cell's base cell)."""
-  return cell.cell if isinstance(cell, dilated_lib.Dilated) else cell
-
-
 def zero_offsets(cell: base.Cell, params, num_steps: int, batch_size: int):
   """Zero `offsets` (see `unroll`) on every float component of the state
   that `cell` passes from step to step: an array [T, B, H] for an array
   carry; for a tuple carry a tuple of [T, B, ...] zeros, None on the
   components that are not floats (CW-RNN's clock)."""
-  carry = _step_cell(cell).initial_carry(params, batch_size)
+  carry = cell.step_carry(params, batch_size)
 
   def zeros(component):
     if not _is_float(component):
@@ -126,19 +119,13 @@ def unroll(cell: base.Cell, params, xs: Array, carry=None, *,
     ys, carry = unroll(cell, params, flip(xs), carry, mask=mask,
                        dropout=dropout, remat=remat, offsets=flip(offsets))
     return flip(ys), carry
-  if isinstance(cell, dilated_lib.Dilated):
-    return _unroll_dilated(cell, params, xs, carry, mask, dropout, remat,
-                           offsets)
   if carry is None:
     carry = cell.initial_carry(params, xs.shape[1])
   dropout = dropout or Dropout()
   if dropout.inputs is not None:
     xs = xs * dropout.inputs
-  if remat:
-    return _unroll_remat(cell, params, xs, carry, mask, dropout.state,
-                         offsets)
-  inputs = cell.project(params, xs)
-  return _scan(cell, params, inputs, carry, mask, dropout.state, offsets)
+  return cell.run(params, xs, carry, mask=mask, state_mask=dropout.state,
+                  remat=remat, offsets=offsets)
 
 
 def bidirectional(cell: base.Cell, params, xs: Array, *,
@@ -262,7 +249,7 @@ def _check_offsets(cell, params, offsets, num_steps, batch_size, hidden_size):
                        f' it must be [T, B, H] = {expected}')
     return
   carry = jax.eval_shape(
-      lambda p: _step_cell(cell).initial_carry(p, batch_size), params)
+      lambda p: cell.step_carry(p, batch_size), params)
   if not isinstance(carry, tuple) or len(carry) != len(offsets):
     raise ValueError(f'offsets is a tuple of {len(offsets)}: cell '
                      f'{cell.name!r} passes a carry {carry} from step to '
@@ -281,7 +268,7 @@ def _check_offsets(cell, params, offsets, num_steps, batch_size, hidden_size):
 
 
 # ----------------------------------------------------------------------------
-# Reverse, dilation and remat: rewritten into the plain forward scan.
+# Reverse, the two ways of running a cell, and remat.
 
 
 def reverse_valid(x: Array, mask: Array | None) -> Array:
@@ -299,56 +286,45 @@ def _expand(a: Array, ndim: int) -> Array:
   return a.reshape(a.shape + (1,) * (ndim - a.ndim))
 
 
-def _unroll_dilated(cell, params, xs, carry, mask, dropout, remat, offsets):
-  """Runs a dilated cell as its base cell over d interleaved sub-sequences.
+def sequential(cell: base.Cell, params, xs: Array, carry, *, mask=None,
+               state_mask=None, remat: bool = False, offsets=None):
+  """Runs `cell` step by step under `lax.scan` (the default `Cell.run`);
+  arguments as in `Cell.run`."""
+  return _run_projected(cell, _scan, params, xs, carry, mask, state_mask,
+                        remat, offsets)
 
-  Time t = s*d + k becomes step s of sub-sequence k, batch row k*B + b: a
-  scan over ceil(T/d) steps with batch d*B. The plain Dilated carry is the
-  base carries of the last d steps, oldest first ([d, B, ...] leaves), which
-  are exactly the sub-sequences' carries.
+
+def parallel(cell, params, xs: Array, carry, *, mask=None, state_mask=None,
+             remat: bool = False, offsets=None):
+  """Runs a cell that is linear in its state (`rnnzoo.cells.linear`) on an
+  associative scan over time; arguments as in `Cell.run`."""
+  return _run_projected(cell, _linear_scan, params, xs, carry, mask,
+                        state_mask, remat, offsets)
+
+
+def _run_projected(cell, scan, params, xs, carry, mask, state_mask, remat,
+                   offsets):
+  """`scan(cell, params, cell.project(params, xs), carry, ...)`, with remat
+  in checkpointed segments."""
+  if remat:
+    return _unroll_remat(cell, scan, params, xs, carry, mask, state_mask,
+                         offsets)
+  return scan(cell, params, cell.project(params, xs), carry, mask, state_mask,
+              offsets)
+
+
+def _unroll_remat(cell, scan, params, xs, carry, mask, state_mask, offsets):
+  """`scan` in checkpointed segments of ceil(sqrt(T)) steps.
+
+  Each segment projects its own inputs; a cell whose projection reads
+  w = `cell.project_window` consecutive steps gets the w - 1 steps before
+  its segment as well (zeros before the first).
   """
-  d = cell.dilation
-  num_steps, batch_size = xs.shape[:2]
-  if carry is None:
-    carry = cell.initial_carry(params, batch_size)
-  sub_steps = -(-num_steps // d)
-  padding = sub_steps * d - num_steps
-  if padding and mask is None:
-    mask = jnp.ones((num_steps, batch_size), jnp.bool_)
-
-  def fold(a):
-    a = jnp.pad(a, [(0, padding)] + [(0, 0)] * (a.ndim - 1))
-    return a.reshape((sub_steps, d * batch_size) + a.shape[2:])
-
-  def tile(m):
-    return None if m is None else jnp.tile(m, (d, 1))
-
-  dropout = dropout or Dropout()
-  ys, folded = unroll(
-      cell.cell, params, fold(xs),
-      tree_map(lambda a: a.reshape((d * batch_size,) + a.shape[2:]), carry),
-      mask=None if mask is None else fold(mask),
-      dropout=Dropout(tile(dropout.inputs), tile(dropout.state)), remat=remat,
-      offsets=tree_map(fold, offsets))
-  ys = ys.reshape((sub_steps * d, batch_size) + ys.shape[2:])[:num_steps]
-  # Slot j of the returned carry holds the state at time L - d + j (L: the
-  # sequence's length), the final carry of sub-sequence (L - d + j) mod d.
-  lengths = num_steps if mask is None else mask.sum(0)
-  slot = (lengths - d + jnp.arange(d)[:, None]) % d
-  slot = jnp.broadcast_to(slot, (d, batch_size))
-  carry = tree_map(
-      lambda a: jnp.take_along_axis(
-          a.reshape((d, batch_size) + a.shape[1:]), _expand(slot, a.ndim + 1),
-          axis=0), folded)
-  return ys, carry
-
-
-def _unroll_remat(cell, params, xs, carry, mask, state_mask, offsets):
-  """`_scan` in checkpointed segments of ceil(sqrt(T)) steps."""
   num_steps, batch_size = xs.shape[:2]
   segment = math.ceil(math.sqrt(num_steps))
   segments = -(-num_steps // segment)
   padding = segments * segment - num_steps
+  context = cell.project_window - 1
   if mask is None:
     mask = jnp.ones((num_steps, batch_size), jnp.bool_)
 
@@ -356,16 +332,26 @@ def _unroll_remat(cell, params, xs, carry, mask, state_mask, offsets):
     a = jnp.pad(a, [(0, padding)] + [(0, 0)] * (a.ndim - 1))
     return a.reshape((segments, segment) + a.shape[1:])
 
+  if context:
+    padded = jnp.pad(xs, [(context, padding)] + [(0, 0)] * (xs.ndim - 1))
+    steps = (segment * jnp.arange(segments)[:, None] +
+             jnp.arange(segment + context)[None])
+    segment_xs = padded[steps]
+  else:
+    segment_xs = split(xs)
+
   @jax.checkpoint
   def run_segment(params, carry, xs, mask, offsets, state_mask):
-    return _scan(cell, params, cell.project(params, xs), carry, mask,
-                 state_mask, offsets)
+    inputs = cell.project(params, xs)
+    if context:
+      inputs = inputs[context:]
+    return scan(cell, params, inputs, carry, mask, state_mask, offsets)
 
   def body(carry, segment_inputs):
     ys, carry = run_segment(params, carry, *segment_inputs, state_mask)
     return carry, ys
 
-  carry, ys = jax.lax.scan(body, carry, (split(xs), split(mask),
+  carry, ys = jax.lax.scan(body, carry, (segment_xs, split(mask),
                                          tree_map(split, offsets)))
   return ys.reshape((segments * segment,) + ys.shape[2:])[:num_steps], carry
 
@@ -555,3 +541,106 @@ def _scan_bwd(cell, residuals, cotangents):
 
 
 _scan.defvjp(_scan_fwd, _scan_bwd)
+
+
+# ----------------------------------------------------------------------------
+# The associative scan of cells linear in their state.
+
+# The logarithm standing for log 0 in the log-space scan: finite, so that
+# neither the sum nor its gradient meets inf - inf.
+_LOG_ZERO = -1e30
+
+
+def linear_recurrence(a: Array, b: Array, c0: Array) -> Array:
+  """c_t = a_t * c_{t-1} + b_t for every t, from c_{-1} = c0.
+
+  a, b [T, ...], c0 [...]. Pairs compose as (a1, b1) then (a2, b2) =
+  (a1 a2, a2 b1 + b2), an associative operation, so `lax.associative_scan`
+  gives all T states in O(log T) depth.
+  """
+  b = jnp.asarray(b).at[0].add(a[0] * c0)
+
+  def compose(earlier, later):
+    a1, b1 = earlier
+    a2, b2 = later
+    return a1 * a2, a2 * b1 + b2
+
+  return jax.lax.associative_scan(compose, (a, b))[1]
+
+
+def log_linear_recurrence(log_a: Array, log_b: Array, c0: Array) -> Array:
+  """`linear_recurrence` from log a_t and log b_t (a, b > 0): the Heinsen
+  scan (Heinsen 2023, "Efficient parallelization of a ubiquitous sequential
+  computation", arXiv:2311.06281),
+
+    a*_t = sum_{s<=t} log a_s
+    c_t = exp(a*_t) c0 + exp(a*_t + logcumsumexp_t(log b - a*))
+
+  which never forms the products of many a_t in linear space. c0 may have
+  any sign: it enters through the first term.
+  """
+  a_star = jnp.cumsum(log_a, axis=0)
+  from_inputs = a_star + jax.lax.cumlogsumexp(log_b - a_star, axis=0)
+  return jnp.exp(a_star) * c0 + jnp.exp(from_inputs)
+
+
+def _linear_scan(cell, params, inputs, carry, mask, state_mask, offsets):
+  """Runs a linear cell over projected inputs [T, B, G*H] in parallel.
+
+  The cell gives c_t = a_t * c_{t-1} + b_t (`cell.coefficients`, or
+  `cell.log_coefficients` when `cell.log_space`) and h_t from the inputs
+  and c_t (`cell.output`). As in the sequential scan: a padded step keeps
+  the state (a = 1, b = 0) and outputs 0; the state dropout mask multiplies
+  the hidden state entering the step, which for a cell whose carry is its
+  state c scales a_t (and for a carry (h, c) leaves c alone); an offset on
+  the state c adds to b_t, one on h (when h is not c) to h_t.
+  """
+  valid = None if mask is None else mask[..., None]
+  c0 = cell.state(carry)
+  drop_state = state_mask is not None and cell.output_is_state
+  if isinstance(offsets, tuple):  # (on h, on c) of a carry (h, c)
+    h_offset, extra = offsets
+  elif cell.output_is_state:
+    h_offset, extra = None, offsets
+  else:
+    h_offset, extra = offsets, None
+  if cell.log_space and not drop_state:
+    # A dropped unit has a = 0, which has no logarithm: with state dropout
+    # the log-space cells run on the linear-space scan below.
+    log_a, log_b = cell.log_coefficients(params, inputs)
+    if valid is not None:
+      log_a = jnp.where(valid, log_a, 0.0)
+      log_b = jnp.where(valid, log_b, _LOG_ZERO)
+    c = log_linear_recurrence(log_a, log_b, c0)
+    if extra is not None:
+      a = jnp.exp(log_a)
+  else:
+    a, b = cell.coefficients(params, inputs)
+    if drop_state:
+      a = a * state_mask
+    if extra is not None:
+      b, extra = b + extra, None
+    if valid is not None:
+      a = jnp.where(valid, a, 1.0)
+      b = jnp.where(valid, b, 0.0)
+    c = linear_recurrence(a, b, c0)
+  if extra is not None:
+    if valid is not None:
+      extra = jnp.where(valid, extra, 0.0)
+    c = c + linear_recurrence(a, extra, jnp.zeros_like(c0))
+  h = cell.output(params, inputs, c)
+  if h_offset is not None:
+    h = h + h_offset
+  if valid is not None:
+    h = jnp.where(valid, h, 0.0)
+  if cell.output_is_state:
+    return h, c[-1]
+  if mask is None:
+    last_h = h[-1]
+  else:
+    lengths = mask.sum(0)
+    at_last = jnp.take_along_axis(h, _expand(jnp.maximum(lengths - 1, 0)[None],
+                                             h.ndim), axis=0)[0]
+    last_h = jnp.where(_expand(lengths > 0, h.ndim - 1), at_last,
+                       base.hidden(carry))
+  return h, cell.carry(last_h, c[-1])

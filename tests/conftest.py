@@ -29,7 +29,20 @@ CELL_CASES = [
     ('dilated', {'base': 'gru', 'dilation': 2}),
     ('dilated', {'base': 'lstm', 'dilation': 3}),
     ('dilated', {'base': 'cwrnn', 'dilation': 2, 'periods': (1, 3)}),
+    ('mingru', {}),
+    ('mingru', {'log_space': True}),
+    ('minlstm', {'log_space': True}),
+    ('qrnn', {}),
+    ('qrnn', {'window': 2, 'pooling': 'ifo'}),
+    ('qrnn', {'pooling': 'f'}),
+    ('sru', {}),
+    ('dilated', {'base': 'minlstm', 'dilation': 2}),
 ]
+# The cells linear in their state, run on the associative scan by default.
+LINEAR_CASES = [case for case in CELL_CASES
+                if case[0] in ('mingru', 'minlstm', 'qrnn', 'sru')] + [
+                    ('minlstm', {}), ('qrnn', {'window': 2, 'pooling': 'f'}),
+                    ('sru', {'activation': 'identity'})]
 HIDDEN = 6  # divisible by the CW-RNN cases' module counts
 
 

@@ -153,6 +153,91 @@ def cwrnn(params, xs, periods, activation='tanh'):
   return np.stack(ys), h
 
 
+def g(x):
+  """minGRU's positive activation (Feng et al. 2024, appendix B.3)."""
+  return np.where(x >= 0, x + 0.5, sigmoid(x))
+
+
+def mingru(params, xs, log_space=False):
+  """Feng et al. 2024, section 3.1: h_t = (1 - z_t) h_{t-1} + z_t h~_t."""
+  p = _f64(params)
+  w_k, w_z = _blocks(p['w_x'], 2)
+  b_k, b_z = _blocks(p['b'], 2)
+  h = np.zeros((xs.shape[1], w_k.shape[1]))
+  ys = []
+  for x in np.asarray(xs, np.float64):
+    z = sigmoid(x @ w_z + b_z)
+    candidate = x @ w_k + b_k
+    if log_space:
+      candidate = g(candidate)
+    h = (1 - z) * h + z * candidate
+    ys.append(h)
+  return np.stack(ys), h
+
+
+def minlstm(params, xs, log_space=False):
+  """Feng et al. 2024, section 3.2, with f and i normalised to sum to 1."""
+  p = _f64(params)
+  w_k, w_f, w_i = _blocks(p['w_x'], 3)
+  b_k, b_f, b_i = _blocks(p['b'], 3)
+  h = np.zeros((xs.shape[1], w_k.shape[1]))
+  ys = []
+  for x in np.asarray(xs, np.float64):
+    f = sigmoid(x @ w_f + b_f)
+    i = sigmoid(x @ w_i + b_i)
+    candidate = x @ w_k + b_k
+    if log_space:
+      candidate = g(candidate)
+    h = f / (f + i) * h + i / (f + i) * candidate
+    ys.append(h)
+  return np.stack(ys), h
+
+
+def qrnn(params, xs, window=1, pooling='fo'):
+  """Bradbury et al. 2017, section 2: a causal convolution of width
+  `window` (zero before the first step), then f-, fo- or ifo-pooling."""
+  p = _f64(params)
+  names = {'f': 'zf', 'fo': 'zfo', 'ifo': 'zfoi'}[pooling]
+  w = dict(zip(names, _blocks(p['w_x'], len(names))))
+  b = dict(zip(names, _blocks(p['b'], len(names))))
+  xs = np.asarray(xs, np.float64)
+  c = np.zeros((xs.shape[1], w['z'].shape[1]))
+  previous = np.zeros_like(xs[0])
+  ys = []
+  for x in xs:
+    seen = np.concatenate([previous, x], -1) if window == 2 else x
+    previous = x
+    gate = {n: seen @ w[n] + b[n] for n in names}
+    z, f = np.tanh(gate['z']), sigmoid(gate['f'])
+    if pooling == 'ifo':
+      c = f * c + sigmoid(gate['i']) * z
+    else:
+      c = f * c + (1 - f) * z
+    h = c if pooling == 'f' else sigmoid(gate['o']) * c
+    ys.append(h)
+  return np.stack(ys), (h if pooling == 'f' else (h, c))
+
+
+def sru(params, xs, activation='tanh'):
+  """Lei et al. 2017 (arXiv:1709.02755v1), eqs. 3-7, with the highway
+  input projected when D != H."""
+  p = _f64(params)
+  hidden = p['b'].shape[0] // 2
+  blocks = _blocks(p['w_x'], p['w_x'].shape[1] // hidden)
+  b_f, b_r = _blocks(p['b'], 2)
+  act = np.tanh if activation == 'tanh' else (lambda v: v)
+  c = np.zeros((xs.shape[1], hidden))
+  ys = []
+  for x in np.asarray(xs, np.float64):
+    f = sigmoid(x @ blocks[1] + b_f)
+    r = sigmoid(x @ blocks[2] + b_r)
+    c = f * c + (1 - f) * (x @ blocks[0])
+    highway = x if len(blocks) == 3 else x @ blocks[3]
+    h = r * act(c) + (1 - r) * highway
+    ys.append(h)
+  return np.stack(ys), (h, c)
+
+
 def dilated(base_run, xs, dilation):
   """Dilated recurrence: sub-sequence k (times k, k+d, ...) runs on its own."""
   num_steps = xs.shape[0]
@@ -189,5 +274,10 @@ def run_plain(cell, params, xs):
       'indrnn': lambda: indrnn(params, xs, options.get('activation')),
       'cwrnn': lambda: cwrnn(params, xs, options.get('periods'),
                              options.get('activation')),
+      'mingru': lambda: mingru(params, xs, options.get('log_space')),
+      'minlstm': lambda: minlstm(params, xs, options.get('log_space')),
+      'qrnn': lambda: qrnn(params, xs, options.get('window'),
+                           options.get('pooling')),
+      'sru': lambda: sru(params, xs, options.get('activation')),
   }
   return functions[cell.name]()

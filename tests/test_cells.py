@@ -102,6 +102,19 @@ def test_unknown_option_names_the_valid_ones():
     ('dilated', {'dilation': 1.5}, r'dilation=1.5.*integer'),
     ('dilated', {'base': 'dilated'}, r"base='dilated'"),
     ('dilated', {'base': 'gru', 'forget_bias': 1.0}, r"'gru' has no option 'forget_bias'"),
+    ('qrnn', {'window': 3}, r'window=3 is not allowed.*\[1, 2\]'),
+    ('qrnn', {'pooling': 'of'}, r"pooling='of' is not allowed.*\['f', 'fo', 'ifo'\]"),
+    ('mingru', {'parallel': 'yes'}, r"parallel='yes'.*True or False"),
+    ('sru', {'activation': 'relu'}, r"activation='relu'.*\['tanh', 'identity'\]"),
+    # Options only some cells have: the error names the cells that do.
+    ('lstm', {'parallel': True}, r"'lstm' has no option 'parallel' \(given True\): its "
+     r"options are \['forget_bias', 'no_gate'\]; 'parallel' is an option of "
+     r"\['mingru', 'minlstm', 'qrnn', 'sru'\]"),
+    ('qrnn', {'log_space': True}, r"'qrnn' has no option 'log_space' \(given True\): its "
+     r"options are \['parallel', 'window', 'pooling'\]; 'log_space' is an option of "
+     r"\['mingru', 'minlstm'\]"),
+    ('dilated', {'base': 'qrnn', 'window': 2, 'dilation': 2},
+     r"base='qrnn' with window=2 is not allowed with dilation=2.*window=1"),
 ])
 def test_impossible_options_are_refused(name, options, message):
   with pytest.raises(ValueError, match=message):
@@ -151,6 +164,16 @@ def test_register_refuses_to_replace_silently():
     # Jozefowicz et al.'s ablations: one gate's weights unused.
     ('lstm', {'no_gate': 'i'}, 2, 128, 3 * (2 * 128 + 128 * 128 + 128)),
     ('peephole', {'no_gate': 'f'}, 2, 8, 3 * (2 * 8 + 8 * 8 + 8) + 2 * 8),
+    # Feng et al. 2024: 2HD (minGRU), 3HD (minLSTM), plus biases.
+    ('mingru', {}, 28, 100, 2 * 28 * 100 + 2 * 100),
+    ('minlstm', {'log_space': True}, 28, 100, 3 * 28 * 100 + 3 * 100),
+    # QRNN: a width-k filter bank per gate block, 3kHD + 3H for fo-pooling.
+    ('qrnn', {'window': 2}, 28, 100, 3 * 2 * 28 * 100 + 3 * 100),
+    ('qrnn', {'pooling': 'f'}, 28, 100, 2 * 28 * 100 + 2 * 100),
+    ('qrnn', {'pooling': 'ifo', 'window': 2}, 28, 100, 4 * 2 * 28 * 100 + 4 * 100),
+    # SRU: 3HD + 2H when D = H; a fourth block for the highway when D != H.
+    ('sru', {}, 100, 100, 3 * 100 * 100 + 2 * 100),
+    ('sru', {}, 28, 100, 4 * 28 * 100 + 2 * 100),
 ])
 def test_parameter_counts(name, options, input_size, hidden_size, expected):
   cell = cells.get(name, **options)

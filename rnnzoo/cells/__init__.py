@@ -13,12 +13,17 @@ from rnnzoo.cells import cwrnn
 from rnnzoo.cells import dilated
 from rnnzoo.cells import gru
 from rnnzoo.cells import indrnn
+from rnnzoo.cells import linear
 from rnnzoo.cells import lstm
+from rnnzoo.cells import min_rnn
+from rnnzoo.cells import qrnn
 from rnnzoo.cells import ran
+from rnnzoo.cells import simple_recurrent_unit
 from rnnzoo.cells import vanilla
 
 Cell = base.Cell
 Dilated = dilated.Dilated
+LinearCell = linear.LinearCell
 
 _REGISTRY = options.Registry('cell', (
     vanilla.Vanilla,
@@ -31,6 +36,10 @@ _REGISTRY = options.Registry('cell', (
     indrnn.IndRNN,
     cwrnn.CWRNN,
     dilated.Dilated,
+    min_rnn.MinGRU,
+    min_rnn.MinLSTM,
+    qrnn.QRNN,
+    simple_recurrent_unit.SRU,
 ))
 
 names = _REGISTRY.names

@@ -17,6 +17,14 @@ functions of explicit arrays:
 Cells write `update` as `forward`, which also returns the step's gate
 activations by name ({} for cells without gates) for diagnostics.
 
+How a cell runs over a whole sequence belongs to the cell too:
+`run(params, xs, carry, ...)` is what `recurrence.unroll` calls once it has
+checked its arguments, turned a reverse run into a forward one, filled in
+the initial carry and dropped out inputs. The default is the sequential scan
+(`recurrence.sequential`); cells whose state enters linearly run on an
+associative scan (`rnnzoo.cells.linear`), and the dilated wrapper runs its
+base cell over interleaved sub-sequences.
+
 `step` is the recurrence; splitting it into `recurrent` and `update` lets
 `recurrence.unroll` compute the weight gradient of the recurrent matmul as one
 large matmul over all steps after the backward scan instead of one small one
@@ -117,6 +125,9 @@ class Cell(options.Configurable):
 
   kind = 'cell'
   blocks: ClassVar[int] = 1
+  # How many consecutive steps of xs one step of `project` reads (QRNN's
+  # convolution window); 1 for a projection of each step alone.
+  project_window: ClassVar[int] = 1
 
   def init(self, key: Array, input_size: int, hidden_size: int) -> Params:
     raise NotImplementedError
@@ -131,6 +142,12 @@ class Cell(options.Configurable):
     dtype = params['w_x'].dtype
     return jnp.zeros((batch_size, self.hidden_size(params)), dtype)
 
+  def step_carry(self, params: Params, batch_size: int) -> Carry:
+    """Zeros of the carry that one time step passes to the next (what
+    `recurrence.unroll`'s offsets move); the initial carry, except for a
+    wrapper that holds several of them (the dilated cell)."""
+    return self.initial_carry(params, batch_size)
+
   def hidden(self, carry: Carry) -> Array:
     """The hidden state h [B, H] held in `carry`."""
     return hidden(carry)
@@ -138,6 +155,22 @@ class Cell(options.Configurable):
   def project(self, params: Params, xs: Array) -> Array:
     """xs [T, B, D] -> inputs [T, B, G*H] = xs @ w_x + b."""
     return xs @ params['w_x'] + params['b']
+
+  def run(self, params: Params, xs: Array, carry: Carry, *, mask, state_mask,
+          remat: bool, offsets):
+    """Runs the cell forward over xs [T, B, D] from `carry`; returns
+    (ys [T, B, H], final carry).
+
+    The arguments are those of `recurrence.unroll`, already checked, with
+    the carry given and the input dropout applied; `state_mask` is the
+    dropout mask of the state entering `recurrent` (or None). The default
+    is the sequential scan.
+    """
+    # rnnzoo.recurrence imports this module.
+    from rnnzoo import recurrence  # pylint: disable=g-import-not-at-top
+    return recurrence.sequential(self, params, xs, carry, mask=mask,
+                                 state_mask=state_mask, remat=remat,
+                                 offsets=offsets)
 
   def recurrent(self, params: Params, carry: Carry):
     """h_{t-1} @ w_h: the matmul through which the previous state enters."""

@@ -1,0 +1,138 @@
+r"""Training throughput of cells linear in their state, on the associative scan
+and step by step, against rnnzoo's LSTM and GRU and torch.nn.LSTM, as T grows.
+
+At B=16, D=32, H=128 and T = 128, 512, 2048, 8192 it times one
+forward+backward pass (gradients of sum(ys) with respect to the params and
+the inputs) of each contender, with the conventions of bench_throughput.py:
+every contender in one process, repeats round-robin after an untimed call,
+medians. It prints tokens/s (B*T per second) with ratios, the compile time
+and the peak temporary memory of each compiled rnnzoo gradient, the
+crossover between minGRU's parallel and sequential paths, and the targets.
+Its flags --repeats and --out are bench_throughput.py's.
+
+  python experiments/bench_parallel_scan.py --repeats=3 \
+      --out=experiments/results/bench_parallel_scan.md
+"""
+
+import sys
+import time
+
+from absl import app
+from absl import flags
+import jax
+import jax.numpy as jnp
+import torch
+
+sys.path.insert(0, __file__.rsplit('/experiments/', 1)[0])
+# pylint: disable=g-import-not-at-top,wrong-import-position
+from experiments import bench_throughput
+from rnnzoo import cells
+from rnnzoo import recurrence
+
+BATCH, FEATURES, HIDDEN = 16, 32, 128
+LENGTHS = (128, 512, 2048, 8192)
+# (row label, cell name, options); the first two are the comparison.
+CONTENDERS = (
+    ('mingru, parallel', 'mingru', {}),
+    ('mingru, sequential', 'mingru', {'parallel': False}),
+    ('mingru, log space', 'mingru', {'log_space': True}),
+    ('qrnn (fo)', 'qrnn', {}),
+    ('sru', 'sru', {}),
+    ('lstm', 'lstm', {}),
+    ('gru', 'gru', {}),
+)
+TORCH_LSTM = 'torch nn.LSTM'
+
+
+def rnnzoo_contender(cell, params, xs):
+  """A timed call, its compile time (s) and peak temporary memory (MiB)."""
+  grad = jax.jit(jax.grad(
+      lambda p, x: jnp.sum(recurrence.unroll(cell, p, x)[0]), argnums=(0, 1)))
+  start = time.perf_counter()
+  compiled = grad.lower(params, xs).compile()
+  compile_s = time.perf_counter() - start
+  memory = compiled.memory_analysis().temp_size_in_bytes / 2**20
+  return (lambda: jax.block_until_ready(compiled(params, xs)), compile_s,
+          memory)
+
+
+def bench_length(steps, repeats):
+  """{label: tokens/s}, {label: (compile s, MiB)} at sequence length T."""
+  xs = jax.random.normal(jax.random.PRNGKey(0), (steps, BATCH, FEATURES))
+  contenders, costs = {}, {}
+  for label, name, options in CONTENDERS:
+    cell = cells.get(name, **options)
+    params = cell.init(jax.random.PRNGKey(1), FEATURES, HIDDEN)
+    run, compile_s, memory = rnnzoo_contender(cell, params, xs)
+    contenders[label], costs[label] = run, (compile_s, memory)
+  contenders[TORCH_LSTM] = bench_throughput.torch_fused_contender(
+      torch.nn.LSTM, xs, HIDDEN)
+  seconds = bench_throughput.time_round_robin(contenders, repeats)
+  return {label: BATCH * steps / s for label, s in seconds.items()}, costs
+
+
+def format_report(results, costs, repeats):
+  lengths = list(results)
+  labels = [label for label, _, _ in CONTENDERS] + [TORCH_LSTM]
+  lines = [f'Forward+backward tokens/s at B={BATCH} D={FEATURES} H={HIDDEN} '
+           f'(median of {repeats} interleaved rounds; the machine is shared, '
+           'so single numbers move by tens of percent); ratios against '
+           'minGRU step by step and against torch nn.LSTM.', '',
+           '| contender | ' + ' | '.join(f'T={t}' for t in lengths) + ' |',
+           '|' + ' --- |' * (len(lengths) + 1)]
+  for label in labels:
+    entries = []
+    for t in lengths:
+      row = results[t]
+      entries.append(
+          f'{row[label]:,.0f} ({row[label] / row["mingru, sequential"]:.2f}x '
+          f'seq, {row[label] / row[TORCH_LSTM]:.2f}x torch)')
+    lines.append(f'| {label} | ' + ' | '.join(entries) + ' |')
+  lines += ['', 'Compile time (s) / peak temporary memory (MiB) of each '
+            'compiled rnnzoo gradient (PyTorch memory not measured):', '',
+            '| contender | ' + ' | '.join(f'T={t}' for t in lengths) + ' |',
+            '|' + ' --- |' * (len(lengths) + 1)]
+  for label, _, _ in CONTENDERS:
+    lines.append(f'| {label} | ' + ' | '.join(
+        f'{costs[t][label][0]:.2f} s / {costs[t][label][1]:,.1f} MiB'
+        for t in lengths) + ' |')
+  speedup = {t: results[t]['mingru, parallel'] /
+             results[t]['mingru, sequential'] for t in lengths}
+  versus_torch = {t: results[t]['mingru, parallel'] / results[t][TORCH_LSTM]
+                  for t in lengths}
+  faster = [t for t in lengths if speedup[t] > 1]
+  crossover = (f'the parallel path is faster from T={faster[0]}' if faster
+               else 'the parallel path is never faster at these lengths')
+  long = [t for t in lengths if t >= 2048]
+  lines += ['', 'Targets:', '',
+            '- minGRU parallel >= 5x sequential at T >= 2048: ' +
+            ' / '.join(f'{speedup[t]:.2f}x' for t in long) + ' - ' +
+            ('met' if min(speedup[t] for t in long) >= 5 else 'not met'),
+            '- minGRU parallel faster than torch nn.LSTM at every T: ' +
+            ' / '.join(f'{versus_torch[t]:.2f}x' for t in lengths) + ' - ' +
+            ('met' if min(versus_torch.values()) > 1 else 'not met'),
+            f'- crossover: {crossover} (parallel / sequential: ' +
+            ' / '.join(f'{speedup[t]:.2f}x' for t in lengths) + ')']
+  return '\n'.join(lines)
+
+
+def main(argv):
+  del argv
+  repeats = flags.FLAGS.repeats
+  results, costs = {}, {}
+  for steps in LENGTHS:
+    print(f'timing T={steps} ...', flush=True)
+    results[steps], costs[steps] = bench_length(steps, repeats)
+  device = jax.devices()[0]
+  text = (f'Device: {device.platform} ({device.device_kind}), '
+          f'{torch.get_num_threads()} torch threads; jax {jax.__version__}, '
+          f'torch {torch.__version__}.\n\n' +
+          format_report(results, costs, repeats))
+  print(text)
+  if flags.FLAGS.out:
+    with open(flags.FLAGS.out, 'w') as f:
+      f.write(text + '\n')
+
+
+if __name__ == '__main__':
+  app.run(main)
