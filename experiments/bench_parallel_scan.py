@@ -10,11 +10,10 @@ and the peak temporary memory of each compiled rnnzoo gradient, the
 crossover between minGRU's parallel and sequential paths, and the targets.
 Its flags --repeats and --out are bench_throughput.py's.
 
-  python experiments/bench_parallel_scan.py --repeats=3 \
+  python -m experiments.bench_parallel_scan --repeats=3 \
       --out=experiments/results/bench_parallel_scan.md
 """
 
-import sys
 import time
 
 from absl import app
@@ -23,8 +22,6 @@ import jax
 import jax.numpy as jnp
 import torch
 
-sys.path.insert(0, __file__.rsplit('/experiments/', 1)[0])
-# pylint: disable=g-import-not-at-top,wrong-import-position
 from experiments import bench_throughput
 from rnnzoo import cells
 from rnnzoo import recurrence
