@@ -123,7 +123,7 @@ def bench_shape(shape, names, repeats, with_loops):
     params = cell.init(jax.random.PRNGKey(1), features, hidden)
     contenders[f'rnnzoo {name}'], compile_s[name] = jax_contender(
         cell, params, xs)
-    if with_loops:
+    if with_loops and torch_loops.has_loop(cell):
       contenders[f'torch loop {name}'] = torch_loop_contender(cell, params, xs)
   contenders['torch nn.LSTM'] = torch_fused_contender(torch.nn.LSTM, xs, hidden)
   contenders['torch nn.GRU'] = torch_fused_contender(torch.nn.GRU, xs, hidden)

@@ -17,6 +17,22 @@ def _act(name):
   return torch.tanh if name == 'tanh' else torch.relu
 
 
+def _layer_norm(z, gain, bias, groups):
+  """z normalised in consecutive groups of `groups[i]` features (eps 1e-5)."""
+  parts = [torch.nn.functional.layer_norm(part, part.shape[-1:], eps=1e-5)
+           for part in torch.split(z, groups, dim=-1)]
+  return torch.cat(parts, -1) * gain + bias
+
+
+def _norm_groups(cell, hidden):
+  """Feature widths normalised together: the cell's blocks of H grouped the
+  way its `norm` option says."""
+  joint = {'lstm': [4], 'peephole': [4], 'gru': [2, 1]}[cell.name]
+  if cell.options()['norm'] == 'layer_per_gate':
+    joint = [1] * sum(joint)
+  return [b * hidden for b in joint]
+
+
 def step_fn(cell):
   """(params, carry, inputs_t, t) -> (carry, h_t) for an rnnzoo cell."""
   name, options = cell.name, cell.options()
@@ -24,34 +40,57 @@ def step_fn(cell):
     act = _act(options['activation'])
     return lambda p, h, x, t: (lambda h: (h, h))(act(x + h @ p['w_h']))
   if name in ('lstm', 'peephole'):
+    if options['no_gate']:
+      raise ValueError(f'no PyTorch loop for {name!r} with no_gate')
     peephole = name == 'peephole'
+    norm = options['norm']
 
     def lstm(p, carry, x, t):
       h, c = carry
-      z_i, z_f, z_g, z_o = _blocks(x + h @ p['w_h'], 4)
+      a = h @ p['w_h']
+      if norm:
+        a = _layer_norm(a, p['g_h'], p['beta_h'],
+                        _norm_groups(cell, h.shape[-1]))
+      z_i, z_f, z_g, z_o = _blocks(x + a, 4)
       if peephole:
         z_i, z_f = z_i + p['p_i'] * c, z_f + p['p_f'] * c
       c = torch.sigmoid(z_f) * c + torch.sigmoid(z_i) * torch.tanh(z_g)
       if peephole:
         z_o = z_o + p['p_o'] * c
-      h = torch.sigmoid(z_o) * torch.tanh(c)
+      c_out = c
+      if norm:
+        c_out = _layer_norm(c, p['g_c'], p['beta_c'], [c.shape[-1]])
+      h = torch.sigmoid(z_o) * torch.tanh(c_out)
       return (h, c), h
     return lstm
   if name == 'gru':
     reset_after = options['reset_after']
+    norm = options['norm']
 
     def gru(p, h, x, t):
       x_r, x_z, x_n = _blocks(x, 3)
       hidden = h.shape[-1]
       w_h = p['w_h']
+      rz, n_part = slice(0, 2 * hidden), slice(2 * hidden, None)
+
+      def norm_rz(a):
+        if not norm:
+          return a
+        return _layer_norm(a, p['g_h'][rz], p['beta_h'][rz],
+                           _norm_groups(cell, hidden)[:-1])
+
+      def norm_n(a):
+        if not norm:
+          return a
+        return _layer_norm(a, p['g_h'][n_part], p['beta_h'][n_part], [hidden])
+
+      a_r, a_z = _blocks(norm_rz(h @ w_h[:, rz]), 2)
+      r = torch.sigmoid(x_r + a_r)
       if reset_after:
-        a_r, a_z, a_n = _blocks(h @ w_h, 3)
-        r = torch.sigmoid(x_r + a_r)
-        n = torch.tanh(x_n + r * (a_n + p['b_hn']))
+        n = torch.tanh(x_n + r * (norm_n(h @ w_h[:, n_part]) +
+                                  p.get('b_hn', 0.0)))
       else:
-        a_r, a_z = _blocks(h @ w_h[:, :2 * hidden], 2)
-        r = torch.sigmoid(x_r + a_r)
-        n = torch.tanh(x_n + (r * h) @ w_h[:, 2 * hidden:])
+        n = torch.tanh(x_n + norm_n((r * h) @ w_h[:, n_part]))
       z = torch.sigmoid(x_z + a_z)
       h = (1 - z) * n + z * h
       return h, h
@@ -89,7 +128,39 @@ def step_fn(cell):
       h = torch.where(active, act(x + h @ (p['w_h'] * p['mask'])), h)
       return h, h
     return cwrnn
+  if name == 'exprnn':
+    def exprnn(p, h, x, t):
+      z = x + h @ p['w_h']
+      h = torch.sign(z) * torch.relu(torch.abs(z) + p['b'])
+      return h, h
+    return exprnn
   raise ValueError(f'no PyTorch loop for cell {name!r}')
+
+
+def has_loop(cell) -> bool:
+  """Whether `make_loop` can write `cell` (or a dilated cell's base) in
+  PyTorch."""
+  base = cell.cell if cell.name == 'dilated' else cell
+  try:
+    step_fn(base)
+  except ValueError:
+    return False
+  return True
+
+
+def _project(base, p, xs, hidden):
+  """The time-parallel part: x_t W_x (+ b), layer-normalised when the cell's
+  `norm` option is set; the RAN's content block has no bias, the expRNN no
+  input bias at all."""
+  inputs = xs @ p['w_x']
+  if base.name == 'exprnn':
+    return inputs
+  if base.options().get('norm'):
+    inputs = _layer_norm(inputs, p['g_x'], p['beta_x'],
+                         _norm_groups(base, hidden))
+  if base.name == 'ran':
+    return inputs + torch.cat([p['b'], torch.zeros(hidden)])
+  return inputs + p['b']
 
 
 def make_loop(cell, params):
@@ -103,12 +174,13 @@ def make_loop(cell, params):
   step = step_fn(base)
   hidden = base.hidden_size(params)
   carry_size = 2 if base.name in ('lstm', 'peephole', 'ran') else 1
-  bias = p['b']
-  if base.name == 'ran':
-    bias = torch.cat([bias, torch.zeros(hidden)])
 
   def run(xs):
-    inputs = xs @ p['w_x'] + bias
+    inputs = _project(base, p, xs, hidden)
+    weights = p
+    if base.name == 'exprnn':  # W = expm(A), once per sequence
+      upper = torch.triu(p['a'], 1)
+      weights = p | {'w_h': torch.matrix_exp(upper - upper.T)}
     zero = torch.zeros(xs.shape[1], hidden)
     init = (zero, zero) if carry_size == 2 else zero
     states = [init] * dilation
@@ -117,7 +189,7 @@ def make_loop(cell, params):
     # full-size [T, B, ...] gradients, a cost quadratic in T.
     for t, inputs_t in enumerate(torch.unbind(inputs)):
       # The dilated recurrence h_t = f(x_t, h_{t-d}); d = 1 for plain cells.
-      state, h = step(p, states[-dilation], inputs_t, t // dilation)
+      state, h = step(weights, states[-dilation], inputs_t, t // dilation)
       states.append(state)
       ys.append(h)
     return torch.stack(ys)

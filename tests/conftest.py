@@ -16,10 +16,14 @@ CELL_CASES = [
     ('irnn', {}),
     ('lstm', {}),
     ('lstm', {'no_gate': 'f'}),
+    ('lstm', {'norm': 'layer'}),
     ('peephole', {}),
     ('peephole', {'no_gate': 'o'}),
+    ('peephole', {'norm': 'layer_per_gate'}),
     ('gru', {}),
     ('gru', {'reset_after': False}),
+    ('gru', {'norm': 'layer'}),
+    ('gru', {'reset_after': False, 'norm': 'layer_per_gate'}),
     ('mgu', {}),
     ('ran', {}),
     ('ran', {'activation': 'identity'}),
@@ -29,6 +33,7 @@ CELL_CASES = [
     ('dilated', {'base': 'gru', 'dilation': 2}),
     ('dilated', {'base': 'lstm', 'dilation': 3}),
     ('dilated', {'base': 'cwrnn', 'dilation': 2, 'periods': (1, 3)}),
+    ('exprnn', {}),
 ]
 HIDDEN = 6  # divisible by the CW-RNN cases' module counts
 

@@ -2,6 +2,7 @@
 the properties each paper relies on."""
 
 import jax
+import jax.extend
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -102,6 +103,10 @@ def test_unknown_option_names_the_valid_ones():
     ('dilated', {'dilation': 1.5}, r'dilation=1.5.*integer'),
     ('dilated', {'base': 'dilated'}, r"base='dilated'"),
     ('dilated', {'base': 'gru', 'forget_bias': 1.0}, r"'gru' has no option 'forget_bias'"),
+    ('lstm', {'norm': 'batch'}, r"norm='batch'.*'', 'layer', 'layer_per_gate'"),
+    ('gru', {'norm': 'Layer'}, r"norm='Layer'.*did you mean 'layer'"),
+    ('lstm', {'norm': 'layer', 'no_gate': 'f'}, r"no_gate='f' is not allowed with norm='layer'"),
+    ('exprnn', {'skew_init': 'haar'}, r"skew_init='haar'.*'henaff', 'cayley'"),
 ])
 def test_impossible_options_are_refused(name, options, message):
   with pytest.raises(ValueError, match=message):
@@ -151,6 +156,12 @@ def test_register_refuses_to_replace_silently():
     # Jozefowicz et al.'s ablations: one gate's weights unused.
     ('lstm', {'no_gate': 'i'}, 2, 128, 3 * (2 * 128 + 128 * 128 + 128)),
     ('peephole', {'no_gate': 'f'}, 2, 8, 3 * (2 * 8 + 8 * 8 + 8) + 2 * 8),
+    # Ba et al.: gains and biases of LN(x W_x), LN(h W_h) [4H] and LN(c) [H].
+    ('lstm', {'norm': 'layer'}, 2, 128, 4 * (2 * 128 + 128 * 128 + 128) + 18 * 128),
+    ('gru', {'norm': 'layer'}, 28, 100, 38_700 + 12 * 100),
+    # expRNN copy task (lezcano/expRNN 1_copying.py): D=10, H=190, the
+    # strict upper triangle of A, no input bias, modReLU's b.
+    ('exprnn', {}, 10, 190, 190 * 189 // 2 + 10 * 190 + 190),
 ])
 def test_parameter_counts(name, options, input_size, hidden_size, expected):
   cell = cells.get(name, **options)
@@ -270,3 +281,153 @@ def test_cwrnn_masked_weights_get_no_gradient():
   mask = cell.recurrent_mask(conftest.HIDDEN)
   np.testing.assert_array_equal(np.asarray(grads['w_h'])[mask == 0], 0.0)
   assert np.all(np.asarray(grads['w_h'])[mask == 1] != 0.0)
+
+
+# ----------------------------------------------------------------------------
+# expRNN.
+
+
+def _exp_w(cell, params):
+  return np.asarray(cell.prepare(params)['w_h'], np.float64)
+
+
+def test_exprnn_recurrent_matrix_is_orthogonal_for_any_parameter():
+  cell = cells.get('exprnn')
+  params = conftest.random_params(cell, KEY, hidden_size=7, scale=2.0)
+  w = _exp_w(cell, params)
+  np.testing.assert_allclose(w.T @ w, np.eye(7), atol=1e-5)
+  assert abs(np.linalg.det(w) - 1.0) < 1e-4  # SO(H): det +1
+  # Only the strict upper triangle of a matters.
+  lower = params | {'a': params['a'] + 5.0 * jnp.tril(jnp.ones((7, 7)))}
+  np.testing.assert_array_equal(_exp_w(cell, lower), w)
+
+
+def test_exprnn_gradient_reaches_only_the_upper_triangle():
+  cell = cells.get('exprnn')
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (6, 2, 3))
+  grads = jax.grad(lambda p: jnp.sum(recurrence.unroll(cell, p, xs)[0] ** 2))(
+      params)
+  g = np.asarray(grads['a'])
+  np.testing.assert_array_equal(np.tril(g), 0.0)
+  assert np.all(np.abs(g[np.triu_indices(conftest.HIDDEN, 1)]) > 0)
+
+
+def test_exprnn_gradient_of_the_skew_parameter_matches_finite_differences():
+  cell = cells.get('exprnn')
+  with jax.enable_x64(True):
+    params = jax.tree_util.tree_map(lambda a: a.astype(jnp.float64),
+                                    conftest.random_params(cell, KEY))
+    xs = jax.random.normal(jax.random.PRNGKey(1), (5, 2, 3), jnp.float64)
+
+    def loss(a):
+      ys, _ = recurrence.unroll(cell, params | {'a': a}, xs)
+      return jnp.sum(jnp.sin(ys))
+
+    check_grads(loss, (params['a'],), order=2, modes=('rev',), eps=1e-6,
+                atol=1e-6, rtol=1e-6)
+
+
+def _sub_jaxprs(eqn):
+  for value in eqn.params.values():
+    for item in value if isinstance(value, (tuple, list)) else (value,):
+      if isinstance(item, jax.extend.core.ClosedJaxpr):
+        yield item.jaxpr
+      elif isinstance(item, jax.extend.core.Jaxpr):
+        yield item
+
+
+def _scan_bodies(jaxpr, inside=False):
+  """(primitive name, whether inside a scan body) for every equation."""
+  for eqn in jaxpr.eqns:
+    yield eqn.primitive.name, inside
+    for sub in _sub_jaxprs(eqn):
+      yield from _scan_bodies(sub, inside or eqn.primitive.name == 'scan')
+
+
+def test_exprnn_computes_the_exponential_once_outside_the_scan():
+  cell = cells.get('exprnn')
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (6, 2, 3))
+  expm_solves = [(name, inside) for name, inside in _scan_bodies(
+      jax.make_jaxpr(jax.scipy.linalg.expm)(params['a']).jaxpr)
+                 if name == 'custom_linear_solve']
+  assert expm_solves == [('custom_linear_solve', False)]
+  for run in (lambda p: recurrence.unroll(cell, p, xs)[0],
+              jax.grad(lambda p: jnp.sum(recurrence.unroll(cell, p, xs)[0]))):
+    solves = [inside for name, inside in _scan_bodies(
+        jax.make_jaxpr(run)(params).jaxpr) if name == 'custom_linear_solve']
+    assert solves and not any(solves)
+
+
+@pytest.mark.parametrize('skew_init', ['henaff', 'cayley'])
+def test_exprnn_init_is_block_diagonal_rotations(skew_init):
+  hidden = 9
+  params = cells.get('exprnn', skew_init=skew_init).init(KEY, 4, hidden)
+  a = np.asarray(params['a'])
+  s = np.diag(a, 1)[::2]
+  np.testing.assert_array_equal(np.diag(a, 1)[1::2], 0.0)
+  np.testing.assert_array_equal(a + a.T, 0.0)
+  np.testing.assert_array_equal(np.triu(a, 2), 0.0)
+  if skew_init == 'henaff':
+    assert np.all(np.abs(s) <= np.pi)
+  else:  # -tan(u / 2) for u in (0, pi / 2)
+    assert np.all((s <= 0) & (s >= -1))
+  # Each 2x2 block of W = expm(A) rotates by its angle; the odd unit is fixed.
+  w = _exp_w(cells.get('exprnn'), params)
+  np.testing.assert_allclose(w[0, :2], [np.cos(s[0]), np.sin(s[0])],
+                             atol=1e-6)
+  assert w[-1, -1] == pytest.approx(1.0)
+  assert np.all(np.abs(params['b']) <= 0.01)
+  # Kaiming normal for ReLU: std sqrt(2 / D).
+  big = cells.get('exprnn').init(KEY, 50, 200)['w_x']
+  assert float(jnp.std(big)) == pytest.approx(0.2, rel=0.05)
+
+
+def test_modrelu_keeps_the_sign_and_shifts_the_modulus():
+  z = jnp.array([-2.0, -0.5, 0.5, 2.0])
+  np.testing.assert_allclose(cells.exprnn.modrelu(z, jnp.full(4, -1.0)),
+                             [-1.0, 0.0, 0.0, 1.0])
+  np.testing.assert_allclose(cells.exprnn.modrelu(z, jnp.full(4, 0.5)),
+                             [-2.5, -1.0, 1.0, 2.5])
+
+
+# ----------------------------------------------------------------------------
+# Layer normalisation.
+
+
+@pytest.mark.parametrize('name,options', [
+    ('lstm', {'norm': 'layer'}), ('gru', {'norm': 'layer'}),
+    ('gru', {'norm': 'layer_per_gate', 'reset_after': False})])
+def test_layer_norm_makes_the_cell_invariant_to_weight_scale(name, options):
+  # Ba et al. 2016, section 5: LN outputs do not change when a layer's
+  # weights are scaled.
+  cell = cells.get(name, **options)
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (7, 2, 3))
+  # (Large enough weights that LN's eps = 1e-5 is negligible.)
+  scale = lambda s_x, s_h: params | {'w_x': s_x * params['w_x'],
+                                     'w_h': s_h * params['w_h']}
+  ys, _ = recurrence.unroll(cell, scale(10.0, 10.0), xs)
+  ys_scaled, _ = recurrence.unroll(cell, scale(70.0, 30.0), xs)
+  np.testing.assert_allclose(ys_scaled, ys, atol=1e-5)
+  plain = cells.get(name, reset_after=options.get('reset_after', True)) \
+      if name == 'gru' else cells.get(name)
+  plain_params = {k: v for k, v in params.items() if k in plain.init(KEY, 3, 6)}
+  plain_ys, _ = recurrence.unroll(plain, plain_params, xs)
+  assert not np.allclose(plain_ys, ys, atol=1e-2)
+
+
+def test_layer_norm_statistics_are_per_step_and_per_example():
+  # The input side is normalised in `project`: each [t, b] row on its own.
+  params = conftest.random_params(cells.get('lstm', norm='layer'), KEY, 3, 4)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (5, 2, 3))
+  raw = np.asarray(xs @ params['w_x'], np.float64)
+  for norm, groups in (('layer', [16]), ('layer_per_gate', [4] * 4)):
+    projected = cells.get('lstm', norm=norm).project(params, xs)
+    for t in range(5):
+      for b in range(2):
+        expected = reference.layer_norm(raw[t, b], params['g_x'],
+                                        params['beta_x'], groups)
+        np.testing.assert_allclose(projected[t, b], expected + params['b'],
+                                   atol=1e-5)

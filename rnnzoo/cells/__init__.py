@@ -11,6 +11,7 @@ from rnnzoo import options
 from rnnzoo.cells import base
 from rnnzoo.cells import cwrnn
 from rnnzoo.cells import dilated
+from rnnzoo.cells import exprnn
 from rnnzoo.cells import gru
 from rnnzoo.cells import indrnn
 from rnnzoo.cells import lstm
@@ -31,6 +32,7 @@ _REGISTRY = options.Registry('cell', (
     indrnn.IndRNN,
     cwrnn.CWRNN,
     dilated.Dilated,
+    exprnn.ExpRNN,
 ))
 
 names = _REGISTRY.names

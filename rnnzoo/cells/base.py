@@ -17,6 +17,26 @@ functions of explicit arrays:
 Cells write `update` as `forward`, which also returns the step's gate
 activations by name ({} for cells without gates) for diagnostics.
 
+Two hooks serve cells that need more than a weight and a state:
+
+  prepare(params) -> params       weights derived from the parameters
+                                  (expRNN's W = expm(A)), computed once per
+                                  sequence: `recurrence.unroll` calls it before
+                                  `project` and the scan, and `project`,
+                                  `recurrent` and `update` read the prepared
+                                  params; `step` calls it itself. Gradients
+                                  reach the raw parameters through it, outside
+                                  the scan. The identity for most cells.
+  cell_states: ClassVar           positions in a tuple carry of the cell
+                                  states (the LSTM's c) that zoneout's c rate
+                                  acts on; h is always carry[0].
+
+A carry may hold a history of past states (MIST's direct connections to
+h_{t-2}, h_{t-4}, ...): it keeps h first and the older states after it, and
+each step shifts the previous carry's h into the history, so whatever acts on
+h between steps (padding masks, zoneout, diagnostic offsets) reaches the
+history too.
+
 `step` is the recurrence; splitting it into `recurrent` and `update` lets
 `recurrence.unroll` compute the weight gradient of the recurrent matmul as one
 large matmul over all steps after the backward scan instead of one small one
@@ -117,6 +137,7 @@ class Cell(options.Configurable):
 
   kind = 'cell'
   blocks: ClassVar[int] = 1
+  cell_states: ClassVar[tuple[int, ...]] = ()
 
   def init(self, key: Array, input_size: int, hidden_size: int) -> Params:
     raise NotImplementedError
@@ -134,6 +155,10 @@ class Cell(options.Configurable):
   def hidden(self, carry: Carry) -> Array:
     """The hidden state h [B, H] held in `carry`."""
     return hidden(carry)
+
+  def prepare(self, params: Params) -> Params:
+    """The params with the weights derived from them added, once per sequence."""
+    return params
 
   def project(self, params: Params, xs: Array) -> Array:
     """xs [T, B, D] -> inputs [T, B, G*H] = xs @ w_x + b."""
@@ -153,7 +178,12 @@ class Cell(options.Configurable):
     return carry, h
 
   def step(self, params: Params, carry: Carry, inputs_t: Array):
-    """One time step: (carry_{t-1}, inputs_t [B, G*H]) -> (carry_t, h_t [B, H])."""
+    """One time step: (carry_{t-1}, inputs_t [B, G*H]) -> (carry_t, h_t [B, H]).
+
+    `params` are the raw parameters; `inputs_t` is a step of `project` of the
+    prepared ones.
+    """
+    params = self.prepare(params)
     return self.update(params, carry, inputs_t, self.recurrent(params, carry))
 
   def constrain(self, params: Params) -> Params:

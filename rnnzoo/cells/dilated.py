@@ -46,8 +46,15 @@ class Dilated(base.Cell):
     return {'base': self.cell.name, 'dilation': self.dilation,
             **self.cell.options()}
 
+  @property
+  def cell_states(self):
+    return self.cell.cell_states
+
   def init(self, key, input_size, hidden_size):
     return self.cell.init(key, input_size, hidden_size)
+
+  def prepare(self, params):
+    return self.cell.prepare(params)
 
   def input_size(self, params):
     return self.cell.input_size(params)
