@@ -36,9 +36,11 @@ def _norm_groups(cell, hidden):
 def step_fn(cell):
   """(params, carry, inputs_t, t) -> (carry, h_t) for an rnnzoo cell."""
   name, options = cell.name, cell.options()
-  if name in ('vanilla', 'irnn'):
+  if name in ('vanilla', 'irnn', 'nprnn', 'rin'):
     act = _act(options['activation'])
-    return lambda p, h, x, t: (lambda h: (h, h))(act(x + h @ p['w_h']))
+    identity = 1.0 if options['identity_path'] else 0.0
+    return lambda p, h, x, t: (lambda h: (h, h))(
+        act(x + h @ p['w_h'] + identity * h))
   if name in ('lstm', 'peephole'):
     if options['no_gate']:
       raise ValueError(f'no PyTorch loop for {name!r} with no_gate')
@@ -134,6 +136,28 @@ def step_fn(cell):
       h = torch.sign(z) * torch.relu(torch.abs(z) + p['b'])
       return h, h
     return exprnn
+  if name == 'nested_lstm':
+    def nested_lstm(p, carry, x, t):
+      h, c, inner_c = carry
+      z_i, z_f, z_g, z_o = _blocks(x + h @ p['w_h'], 4)
+      i, f, o = torch.sigmoid(z_i), torch.sigmoid(z_f), torch.sigmoid(z_o)
+      u = (i * z_g) @ p['u_x'] + (f * c) @ p['u_h'] + p['u_b']
+      u_i, u_f, u_g, u_o = _blocks(u, 4)
+      inner_c = (torch.sigmoid(u_f) * inner_c +
+                 torch.sigmoid(u_i) * torch.tanh(u_g))
+      c = torch.sigmoid(u_o) * torch.tanh(inner_c)
+      h = o * torch.tanh(c)
+      return (h, c, inner_c), h
+    return nested_lstm
+  if name == 'scrn':
+    alpha = options['alpha']
+
+    def scrn(p, h, x, t):
+      fast = p['w_h'].shape[1]
+      s = (1 - alpha) * x[:, fast:] + alpha * h[:, fast:]
+      h = torch.cat([torch.sigmoid(x[:, :fast] + h @ p['w_h']), s], -1)
+      return h, h
+    return scrn
   raise ValueError(f'no PyTorch loop for cell {name!r}')
 
 
@@ -150,10 +174,10 @@ def has_loop(cell) -> bool:
 
 def _project(base, p, xs, hidden):
   """The time-parallel part: x_t W_x (+ b), layer-normalised when the cell's
-  `norm` option is set; the RAN's content block has no bias, the expRNN no
-  input bias at all."""
+  `norm` option is set; the RAN's content block has no bias, the expRNN
+  and the SCRN no input bias at all."""
   inputs = xs @ p['w_x']
-  if base.name == 'exprnn':
+  if base.name in ('exprnn', 'scrn'):
     return inputs
   if base.options().get('norm'):
     inputs = _layer_norm(inputs, p['g_x'], p['beta_x'],
@@ -173,7 +197,8 @@ def make_loop(cell, params):
     p['mask'] = torch.tensor(base.recurrent_mask(params['w_h'].shape[0]))
   step = step_fn(base)
   hidden = base.hidden_size(params)
-  carry_size = 2 if base.name in ('lstm', 'peephole', 'ran') else 1
+  carry_size = {'lstm': 2, 'peephole': 2, 'ran': 2, 'nested_lstm': 3}.get(
+      base.name, 1)
 
   def run(xs):
     inputs = _project(base, p, xs, hidden)
@@ -182,7 +207,7 @@ def make_loop(cell, params):
       upper = torch.triu(p['a'], 1)
       weights = p | {'w_h': torch.matrix_exp(upper - upper.T)}
     zero = torch.zeros(xs.shape[1], hidden)
-    init = (zero, zero) if carry_size == 2 else zero
+    init = (zero,) * carry_size if carry_size > 1 else zero
     states = [init] * dilation
     ys = []
     # unbind, not inputs[t]: the backward of T slices would add T

@@ -14,6 +14,8 @@ CELL_CASES = [
     ('vanilla', {}),
     ('vanilla', {'activation': 'relu'}),
     ('irnn', {}),
+    ('nprnn', {}),
+    ('rin', {}),
     ('lstm', {}),
     ('lstm', {'no_gate': 'f'}),
     ('lstm', {'norm': 'layer'}),
@@ -34,6 +36,10 @@ CELL_CASES = [
     ('dilated', {'base': 'lstm', 'dilation': 3}),
     ('dilated', {'base': 'cwrnn', 'dilation': 2, 'periods': (1, 3)}),
     ('exprnn', {}),
+    ('scrn', {'slow_size': 2}),
+    ('mist', {'delays': (1, 2, 4)}),
+    ('mist', {'delays': (3, 1), 'activation': 'relu'}),
+    ('nested_lstm', {}),
 ]
 HIDDEN = 6  # divisible by the CW-RNN cases' module counts
 

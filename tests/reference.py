@@ -45,14 +45,16 @@ def _norm_groups(norm, hidden, joint):
   return [b * hidden for b in blocks]
 
 
-def vanilla(params, xs, activation='tanh'):
-  """Elman: h_t = act(W x_t + U h_{t-1} + b)."""
+def vanilla(params, xs, activation='tanh', identity_path=False):
+  """Elman: h_t = act(W x_t + U h_{t-1} + b); RIN (identity_path): U + I."""
   p = _f64(params)
   act = np.tanh if activation == 'tanh' else relu
-  h = np.zeros((xs.shape[1], p['w_h'].shape[0]))
+  hidden = p['w_h'].shape[0]
+  u = p['w_h'] + np.eye(hidden) if identity_path else p['w_h']
+  h = np.zeros((xs.shape[1], hidden))
   ys = []
   for x in np.asarray(xs, np.float64):
-    h = act(x @ p['w_x'] + h @ p['w_h'] + p['b'])
+    h = act(x @ p['w_x'] + h @ u + p['b'])
     ys.append(h)
   return np.stack(ys), h
 
@@ -213,6 +215,68 @@ def exprnn(params, xs):
   return np.stack(ys), h
 
 
+def scrn(params, xs, slow_size, alpha):
+  """Mikolov et al. 2015 (authors' code): s_t = (1 - alpha) B x_t +
+  alpha s_{t-1}; f_t = sigmoid(A x_t + R f_{t-1} + P s_{t-1}); h = [f, s]."""
+  p = _f64(params)
+  hidden = p['w_x'].shape[1]
+  fast = hidden - slow_size
+  w_a, w_b = p['w_x'][:, :fast], p['w_x'][:, fast:]
+  w_r, w_p = p['w_h'][:fast], p['w_h'][fast:]
+  f = np.zeros((xs.shape[1], fast))
+  s = np.zeros((xs.shape[1], slow_size))
+  ys = []
+  for x in np.asarray(xs, np.float64):
+    f, s = (sigmoid(x @ w_a + f @ w_r + s @ w_p),
+            (1 - alpha) * (x @ w_b) + alpha * s)
+    ys.append(np.concatenate([f, s], -1))
+  return np.stack(ys), ys[-1]
+
+
+def mist(params, xs, delays, activation='tanh'):
+  """DiPietro et al. (authors' code): a = softmax(.), r = sigmoid(.),
+  h_t = act(W_m^T (r * sum_i a_i h_{t-d_i}) + W_x^T x_t + b), h_{<0} = 0."""
+  p = _f64(params)
+  act = np.tanh if activation == 'tanh' else relu
+  hidden, n = p['w_m'].shape[0], len(delays)
+  w_xr, w_xm, w_xa = np.split(p['w_x'], [hidden, 2 * hidden], axis=1)
+  w_hr, w_ha = np.split(p['w_h'], [hidden], axis=1)
+  b_r, b_m, b_a = np.split(p['b'], [hidden, 2 * hidden])
+  past = []  # past[t] = h_t
+  zero = np.zeros((xs.shape[1], hidden))
+  state = lambda t: past[t] if t >= 0 else zero
+  for t, x in enumerate(np.asarray(xs, np.float64)):
+    h = state(t - 1)
+    logits = x @ w_xa + h @ w_ha + b_a
+    a = np.exp(logits - logits.max(-1, keepdims=True))
+    a /= a.sum(-1, keepdims=True)
+    mixed = sum(a[:, i:i + 1] * state(t - d) for i, d in enumerate(delays))
+    r = sigmoid(x @ w_xr + h @ w_hr + b_r)
+    past.append(act(x @ w_xm + (r * mixed) @ p['w_m'] + b_m))
+  assert n == a.shape[1]
+  return np.stack(past), past[-1]
+
+
+def nested_lstm(params, xs):
+  """Moniz & Krueger 2017, eqs. 1-15: the outer LSTM's memory update is an
+  inner LSTM fed i * g (g linear) with state f * c_{t-1}; c_t is its h."""
+  p = _f64(params)
+  hidden = p['w_h'].shape[0]
+  h, c, inner_c = (np.zeros((xs.shape[1], hidden)) for _ in range(3))
+  ys = []
+  for x in np.asarray(xs, np.float64):
+    z_i, z_f, z_g, z_o = _blocks(x @ p['w_x'] + h @ p['w_h'] + p['b'], 4)
+    i, f, o = sigmoid(z_i), sigmoid(z_f), sigmoid(z_o)
+    inner_x, inner_h = i * z_g, f * c
+    u_i, u_f, u_g, u_o = _blocks(
+        inner_x @ p['u_x'] + inner_h @ p['u_h'] + p['u_b'], 4)
+    inner_c = sigmoid(u_f) * inner_c + sigmoid(u_i) * np.tanh(u_g)
+    c = sigmoid(u_o) * np.tanh(inner_c)
+    h = o * np.tanh(c)
+    ys.append(h)
+  return np.stack(ys), (h, c, inner_c)
+
+
 def dilated(base_run, xs, dilation):
   """Dilated recurrence: sub-sequence k (times k, k+d, ...) runs on its own."""
   num_steps = xs.shape[0]
@@ -238,8 +302,9 @@ def run(cell, params, xs):
 def run_plain(cell, params, xs):
   options = cell.options()
   functions = {
-      'vanilla': lambda: vanilla(params, xs, options.get('activation')),
-      'irnn': lambda: vanilla(params, xs, options.get('activation')),
+      **{name: lambda: vanilla(params, xs, options.get('activation'),
+                               options.get('identity_path'))
+         for name in ('vanilla', 'irnn', 'nprnn', 'rin')},
       'lstm': lambda: lstm(params, xs, no_gate=options.get('no_gate'),
                            norm=options.get('norm')),
       'peephole': lambda: lstm(params, xs, peephole=True,
@@ -253,5 +318,10 @@ def run_plain(cell, params, xs):
       'cwrnn': lambda: cwrnn(params, xs, options.get('periods'),
                              options.get('activation')),
       'exprnn': lambda: exprnn(params, xs),
+      'nested_lstm': lambda: nested_lstm(params, xs),
+      'mist': lambda: mist(params, xs, options.get('delays'),
+                           options.get('activation')),
+      'scrn': lambda: scrn(params, xs, options.get('slow_size'),
+                           options.get('alpha')),
   }
   return functions[cell.name]()

@@ -24,7 +24,8 @@ def test_unroll_matches_numpy_reference(cell):
   params = conftest.random_params(cell, KEY)
   xs = jax.random.normal(jax.random.PRNGKey(1), (9, 2, 3))
   ys, _ = recurrence.unroll(cell, params, xs)
-  np.testing.assert_allclose(ys, reference.run(cell, params, xs), atol=2e-6)
+  np.testing.assert_allclose(ys, reference.run(cell, params, xs), atol=2e-6,
+                             rtol=1e-6)
 
 
 def test_step_gradients_match_finite_differences(cell):
@@ -107,6 +108,15 @@ def test_unknown_option_names_the_valid_ones():
     ('gru', {'norm': 'Layer'}, r"norm='Layer'.*did you mean 'layer'"),
     ('lstm', {'norm': 'layer', 'no_gate': 'f'}, r"no_gate='f' is not allowed with norm='layer'"),
     ('exprnn', {'skew_init': 'haar'}, r"skew_init='haar'.*'henaff', 'cayley'"),
+    ('vanilla', {'recurrent_init': 'np-rnn'}, r"recurrent_init='np-rnn'.*'identity', 'np', 'zeros'"),
+    ('rin', {'identity_path': 'yes'}, r"identity_path='yes'.*True or False"),
+    ('scrn', {'alpha': 1.0}, r'alpha=1.0.*\[0, 1\)'),
+    ('scrn', {'slow_size': 0}, r'slow_size=0.*>= 1'),
+    ('mist', {'delays': (1, 0)}, r'delays=\(1, 0\) is not allowed: 0 is not a positive integer.*distinct positive integers'),
+    ('mist', {'delays': (1, 2.5)}, r'delays=\(1, 2.5\).*2.5 is not a positive integer'),
+    ('mist', {'delays': (2, 2)}, r'delays=\(2, 2\).*a delay repeats'),
+    ('mist', {'delays': ()}, r'delays=\(\) is not allowed'),
+    ('mist', {'delays': 4}, r'delays=4 is not allowed'),
 ])
 def test_impossible_options_are_refused(name, options, message):
   with pytest.raises(ValueError, match=message):
@@ -162,6 +172,17 @@ def test_register_refuses_to_replace_silently():
     # expRNN copy task (lezcano/expRNN 1_copying.py): D=10, H=190, the
     # strict upper triangle of A, no input bias, modReLU's b.
     ('exprnn', {}, 10, 190, 190 * 189 // 2 + 10 * 190 + 190),
+    # SCRN, the authors' README example: 100 fast and 20 slow units, one-hot
+    # inputs of D words: A, B [D, 100 | 20], R [100, 100], P [20, 100].
+    ('scrn', {'slow_size': 20}, 50, 120, 50 * 120 + 120 * 100),
+    ('rin', {}, 2, 128, 2 * 128 + 128 * 128 + 128),
+    # MIST (DiPietro et al.): (2H + n_d)(H + D + 1), 141 units on the copy
+    # problem's 10 symbols + 2 markers, 8 delays.
+    ('mist', {}, 12, 141, (2 * 141 + 8) * (141 + 12 + 1)),
+    # Nested LSTM paper, Table 3 (MNIST glimpses, D=49, 10 classes): NLSTM-75
+    # and LSTM 2x75 both 83.6k with a 760-parameter readout.
+    ('nested_lstm', {}, 49, 75, 83_560 - 760),
+    ('lstm', {}, 75, 75, 83_560 - 760 - 4 * (49 * 75 + 75 * 75 + 75)),
 ])
 def test_parameter_counts(name, options, input_size, hidden_size, expected):
   cell = cells.get(name, **options)
@@ -431,3 +452,105 @@ def test_layer_norm_statistics_are_per_step_and_per_example():
                                         params['beta_x'], groups)
         np.testing.assert_allclose(projected[t, b], expected + params['b'],
                                    atol=1e-5)
+
+
+# ----------------------------------------------------------------------------
+# np-RNN, RIN, SCRN.
+
+
+def test_nprnn_recurrent_init_is_positive_definite_with_radius_one():
+  w = np.asarray(cells.get('nprnn').init(KEY, 3, 40)['w_h'], np.float64)
+  np.testing.assert_allclose(w, w.T, atol=1e-6)
+  eigenvalues = np.linalg.eigvalsh(w)
+  assert eigenvalues.min() > 0
+  assert eigenvalues.max() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_rin_starts_as_the_irnn_but_learns_a_different_weight():
+  rin, irnn = cells.get('rin'), cells.get('irnn')
+  params = rin.init(KEY, 3, 5)
+  np.testing.assert_array_equal(params['w_h'], 0.0)
+  irnn_params = params | {'w_h': jnp.eye(5)}
+  xs = jax.random.normal(jax.random.PRNGKey(1), (6, 2, 3))
+  ys, _ = recurrence.unroll(rin, params, xs)
+  np.testing.assert_allclose(ys, recurrence.unroll(irnn, irnn_params, xs)[0],
+                             atol=1e-6)
+  # The identity is not a parameter: weight decay of w_h toward zero keeps it.
+  decayed = params | {'w_h': 0.0 * params['w_h']}
+  np.testing.assert_allclose(recurrence.unroll(rin, decayed, xs)[0], ys)
+  decayed_irnn = irnn_params | {'w_h': 0.5 * irnn_params['w_h']}
+  assert not np.allclose(recurrence.unroll(irnn, decayed_irnn, xs)[0], ys)
+
+
+def test_scrn_context_units_are_an_exponential_average_of_the_input():
+  # s_t = (1 - alpha) sum_k alpha^(t-k) x_k B: linear, blind to the fast units.
+  alpha, slow = 0.9, 3
+  cell = cells.get('scrn', slow_size=slow, alpha=alpha)
+  params = conftest.random_params(cell, KEY, hidden_size=8)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (12, 2, 3))
+  ys, _ = recurrence.unroll(cell, params, xs)
+  x_b = np.asarray(xs @ params['w_x'][:, -slow:], np.float64)
+  for t in range(12):
+    expected = (1 - alpha) * sum(alpha ** (t - k) * x_b[k] for k in range(t + 1))
+    np.testing.assert_allclose(ys[t, :, -slow:], expected, atol=1e-5)
+  perturbed = params | {'w_h': params['w_h'] * 3.0}
+  np.testing.assert_allclose(recurrence.unroll(cell, perturbed, xs)[0][..., -slow:],
+                             ys[..., -slow:], atol=1e-6)
+
+
+def test_scrn_needs_more_units_than_its_context():
+  with pytest.raises(ValueError, match=r'hidden_size=20 is not allowed with slow_size=20'):
+    cells.get('scrn').init(KEY, 3, 20)
+
+
+def test_mist_carry_holds_the_last_states_newest_first():
+  cell = cells.get('mist', delays=(1, 2, 5))
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (9, 2, 3))
+  ys, (h, older) = recurrence.unroll(cell, params, xs)
+  np.testing.assert_array_equal(h, ys[-1])
+  np.testing.assert_array_equal(older, jnp.stack([ys[-2], ys[-3], ys[-4],
+                                                  ys[-5]], 1))
+  # Continuing from the carry is running the whole sequence.
+  first, carry = recurrence.unroll(cell, params, xs[:4])
+  second, _ = recurrence.unroll(cell, params, xs[4:], carry)
+  np.testing.assert_allclose(jnp.concatenate([first, second]), ys, atol=1e-6)
+
+
+def test_mist_reaches_far_states_in_one_step():
+  # With the mixture on delay 8 alone, h_7 reads h_{-1} directly: the
+  # Jacobian dh_7 / dh_{-1} is one step's, not a product of eight.
+  cell = cells.get('mist', delays=(1, 8), activation='tanh')
+  params = conftest.random_params(cell, KEY)
+  params = params | {'b': params['b'].at[-2:].set(jnp.array([-50.0, 50.0]))}
+  xs = jax.random.normal(jax.random.PRNGKey(1), (8, 1, 3))
+  older = jnp.zeros((1, 7, conftest.HIDDEN))
+
+  def last(h0):
+    return recurrence.unroll(cell, params, xs, (h0[None], older))[0][-1, 0]
+
+  h0 = jnp.ones(conftest.HIDDEN)
+  jacobian = jax.jacobian(last)(h0)
+  ys, _ = recurrence.unroll(cell, params, xs, (h0[None], older))
+  x_r = xs[-1, 0] @ params['w_x'][:, :6] + params['b'][:6]
+  reset = jax.nn.sigmoid(x_r + ys[-2, 0] @ params['w_h'][:, :6])
+  expected = (1 - ys[-1, 0] ** 2)[:, None] * (params['w_m'].T * reset[None, :])
+  np.testing.assert_allclose(jacobian, expected, atol=1e-4)
+
+
+def test_nested_lstm_inner_memory_reads_the_outer_gates():
+  # h~ = f * c_{t-1}: with the outer forget gate shut, the inner LSTM no
+  # longer sees the previous cell; c_t then depends on c_{t-1} only through
+  # the inner cell c~.
+  cell = cells.get('nested_lstm')
+  params = conftest.random_params(cell, KEY)
+  hidden = conftest.HIDDEN
+  h, c, inner_c = (jax.random.normal(jax.random.PRNGKey(k), (2, hidden))
+                   for k in (2, 3, 4))
+  inputs_t = jax.random.normal(jax.random.PRNGKey(5), (2, 4 * hidden))
+  inputs_t = inputs_t.at[:, hidden:2 * hidden].set(-60.0)  # z_f
+  (_, c_new, _), _ = cell.step(params, (h, c, inner_c), inputs_t)
+  (_, c_other, _), _ = cell.step(params, (h, 5.0 * c, inner_c), inputs_t)
+  np.testing.assert_allclose(c_new, c_other, atol=1e-6)
+  (_, c_inner, _), _ = cell.step(params, (h, c, 5.0 * inner_c), inputs_t)
+  assert not np.allclose(c_new, c_inner)

@@ -15,7 +15,10 @@ from rnnzoo.cells import exprnn
 from rnnzoo.cells import gru
 from rnnzoo.cells import indrnn
 from rnnzoo.cells import lstm
+from rnnzoo.cells import mist
+from rnnzoo.cells import nested_lstm
 from rnnzoo.cells import ran
+from rnnzoo.cells import scrn
 from rnnzoo.cells import vanilla
 
 Cell = base.Cell
@@ -33,6 +36,11 @@ _REGISTRY = options.Registry('cell', (
     cwrnn.CWRNN,
     dilated.Dilated,
     exprnn.ExpRNN,
+    vanilla.NpRNN,
+    vanilla.RIN,
+    scrn.SCRN,
+    mist.MIST,
+    nested_lstm.NestedLSTM,
 ))
 
 names = _REGISTRY.names

@@ -17,6 +17,15 @@ functions of explicit arrays:
 Cells write `update` as `forward`, which also returns the step's gate
 activations by name ({} for cells without gates) for diagnostics.
 
+`step` is the recurrence; splitting it into `recurrent` and `update` lets
+`recurrence.unroll` compute the weight gradient of the recurrent matmul as one
+large matmul over all steps after the backward scan instead of one small one
+per step, and gives variational dropout a cell-independent place to act (the
+state that enters `recurrent`).
+
+Carries are arrays with the batch as their leading axis, or tuples of them
+whose first element is the hidden state h [B, H].
+
 Two hooks serve cells that need more than a weight and a state:
 
   prepare(params) -> params       weights derived from the parameters
@@ -29,22 +38,13 @@ Two hooks serve cells that need more than a weight and a state:
                                   the scan. The identity for most cells.
   cell_states: ClassVar           positions in a tuple carry of the cell
                                   states (the LSTM's c) that zoneout's c rate
-                                  acts on; h is always carry[0].
+                                  acts on (h itself takes the h rate).
 
 A carry may hold a history of past states (MIST's direct connections to
 h_{t-2}, h_{t-4}, ...): it keeps h first and the older states after it, and
 each step shifts the previous carry's h into the history, so whatever acts on
 h between steps (padding masks, zoneout, diagnostic offsets) reaches the
 history too.
-
-`step` is the recurrence; splitting it into `recurrent` and `update` lets
-`recurrence.unroll` compute the weight gradient of the recurrent matmul as one
-large matmul over all steps after the backward scan instead of one small one
-per step, and gives variational dropout a cell-independent place to act (the
-state that enters `recurrent`).
-
-Carries are arrays with the batch as their leading axis, or tuples of them
-whose first element is the hidden state h [B, H].
 
 Notation in shapes: T time steps, B batch, D input features, H hidden units,
 G gate blocks.
