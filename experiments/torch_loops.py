@@ -149,6 +149,18 @@ def step_fn(cell):
       h = o * torch.tanh(c)
       return (h, c, inner_c), h
     return nested_lstm
+  if name == 'jordan':
+    acts = {'sigmoid': torch.sigmoid, 'tanh': torch.tanh, 'relu': torch.relu,
+            'identity': lambda z: z}
+    act, out = acts[options['activation']], acts[options['output_activation']]
+    mu = options['self_connection']
+
+    def jordan(p, carry, x, t):
+      y, s = carry
+      s = mu * s + y
+      y = out(act(x + s @ p['w_s']) @ p['w_y'] + p['b_y'])
+      return (y, s), y
+    return jordan
   if name == 'scrn':
     alpha = options['alpha']
 
@@ -197,8 +209,8 @@ def make_loop(cell, params):
     p['mask'] = torch.tensor(base.recurrent_mask(params['w_h'].shape[0]))
   step = step_fn(base)
   hidden = base.hidden_size(params)
-  carry_size = {'lstm': 2, 'peephole': 2, 'ran': 2, 'nested_lstm': 3}.get(
-      base.name, 1)
+  carry_size = {'lstm': 2, 'peephole': 2, 'ran': 2, 'nested_lstm': 3,
+                'jordan': 2}.get(base.name, 1)
 
   def run(xs):
     inputs = _project(base, p, xs, hidden)

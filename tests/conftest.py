@@ -40,6 +40,9 @@ CELL_CASES = [
     ('mist', {'delays': (1, 2, 4)}),
     ('mist', {'delays': (3, 1), 'activation': 'relu'}),
     ('nested_lstm', {}),
+    ('jordan', {}),
+    ('jordan', {'hidden_units': 4, 'self_connection': 0.5,
+                'activation': 'tanh', 'output_activation': 'identity'}),
 ]
 HIDDEN = 6  # divisible by the CW-RNN cases' module counts
 

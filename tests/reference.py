@@ -277,6 +277,23 @@ def nested_lstm(params, xs):
   return np.stack(ys), (h, c, inner_c)
 
 
+def jordan(params, xs, self_connection, activation, output_activation):
+  """Jordan 1986: s_t = mu s_{t-1} + y_{t-1}; u_t = act(W_x x_t + W_s s_t +
+  b); y_t = out(W_y u_t + b_y); the outputs recur."""
+  p = _f64(params)
+  acts = {'sigmoid': sigmoid, 'tanh': np.tanh, 'relu': relu,
+          'identity': lambda z: z}
+  outputs = p['w_y'].shape[1]
+  y = s = np.zeros((xs.shape[1], outputs))
+  ys = []
+  for x in np.asarray(xs, np.float64):
+    s = self_connection * s + y
+    u = acts[activation](x @ p['w_x'] + s @ p['w_s'] + p['b'])
+    y = acts[output_activation](u @ p['w_y'] + p['b_y'])
+    ys.append(y)
+  return np.stack(ys), (y, s)
+
+
 def dilated(base_run, xs, dilation):
   """Dilated recurrence: sub-sequence k (times k, k+d, ...) runs on its own."""
   num_steps = xs.shape[0]
@@ -319,6 +336,9 @@ def run_plain(cell, params, xs):
                              options.get('activation')),
       'exprnn': lambda: exprnn(params, xs),
       'nested_lstm': lambda: nested_lstm(params, xs),
+      'jordan': lambda: jordan(params, xs, options.get('self_connection'),
+                               options.get('activation'),
+                               options.get('output_activation')),
       'mist': lambda: mist(params, xs, options.get('delays'),
                            options.get('activation')),
       'scrn': lambda: scrn(params, xs, options.get('slow_size'),

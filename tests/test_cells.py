@@ -117,6 +117,9 @@ def test_unknown_option_names_the_valid_ones():
     ('mist', {'delays': (2, 2)}, r'delays=\(2, 2\).*a delay repeats'),
     ('mist', {'delays': ()}, r'delays=\(\) is not allowed'),
     ('mist', {'delays': 4}, r'delays=4 is not allowed'),
+    ('jordan', {'self_connection': 1.0}, r'self_connection=1.0.*\[0, 1\)'),
+    ('jordan', {'output_activation': 'softmax'}, r"output_activation='softmax'.*'sigmoid', 'tanh', 'identity'"),
+    ('jordan', {'hidden_units': -1}, r'hidden_units=-1.*>= 0'),
 ])
 def test_impossible_options_are_refused(name, options, message):
   with pytest.raises(ValueError, match=message):
@@ -183,6 +186,8 @@ def test_register_refuses_to_replace_silently():
     # and LSTM 2x75 both 83.6k with a 760-parameter readout.
     ('nested_lstm', {}, 49, 75, 83_560 - 760),
     ('lstm', {}, 75, 75, 83_560 - 760 - 4 * (49 * 75 + 75 * 75 + 75)),
+    # Jordan: D inputs, U = 16 hidden units, H = 3 outputs fed back.
+    ('jordan', {'hidden_units': 16}, 5, 3, 5 * 16 + 3 * 16 + 16 + 16 * 3 + 3),
 ])
 def test_parameter_counts(name, options, input_size, hidden_size, expected):
   cell = cells.get(name, **options)
@@ -554,3 +559,27 @@ def test_nested_lstm_inner_memory_reads_the_outer_gates():
   np.testing.assert_allclose(c_new, c_other, atol=1e-6)
   (_, c_inner, _), _ = cell.step(params, (h, c, 5.0 * inner_c), inputs_t)
   assert not np.allclose(c_new, c_inner)
+
+
+def test_jordan_with_an_identity_output_layer_is_the_elman_rnn():
+  cell = cells.get('jordan', activation='tanh', output_activation='identity')
+  params = conftest.random_params(cell, KEY)
+  params = params | {'w_y': jnp.eye(conftest.HIDDEN),
+                     'b_y': jnp.zeros(conftest.HIDDEN)}
+  xs = jax.random.normal(jax.random.PRNGKey(1), (7, 2, 3))
+  elman = {'w_x': params['w_x'], 'w_h': params['w_s'], 'b': params['b']}
+  np.testing.assert_allclose(
+      recurrence.unroll(cell, params, xs)[0],
+      recurrence.unroll(cells.get('vanilla'), elman, xs)[0], atol=1e-6)
+
+
+def test_jordan_past_reaches_the_present_only_through_the_outputs():
+  # With the output layer fixed (w_y = 0), y_t = out(b_y) whatever the
+  # inputs: the hidden layer of one step never reaches the next.
+  cell = cells.get('jordan', hidden_units=4)
+  params = conftest.random_params(cell, KEY)
+  params = params | {'w_y': jnp.zeros_like(params['w_y'])}
+  xs = jax.random.normal(jax.random.PRNGKey(1), (5, 2, 3))
+  ys, _ = recurrence.unroll(cell, params, xs)
+  np.testing.assert_allclose(ys, jnp.broadcast_to(
+      jax.nn.sigmoid(params['b_y']), ys.shape), atol=1e-6)

@@ -14,6 +14,7 @@ from rnnzoo.cells import dilated
 from rnnzoo.cells import exprnn
 from rnnzoo.cells import gru
 from rnnzoo.cells import indrnn
+from rnnzoo.cells import jordan
 from rnnzoo.cells import lstm
 from rnnzoo.cells import mist
 from rnnzoo.cells import nested_lstm
@@ -41,6 +42,7 @@ _REGISTRY = options.Registry('cell', (
     scrn.SCRN,
     mist.MIST,
     nested_lstm.NestedLSTM,
+    jordan.Jordan,
 ))
 
 names = _REGISTRY.names

@@ -1,4 +1,4 @@
-"""The exponential RNN: an orthogonal recurrence through the matrix exponential."""
+"""The exponential RNN: an orthogonal recurrence through expm."""
 
 import dataclasses
 import math
@@ -38,7 +38,8 @@ class ExpRNN(base.Cell):
 
     A = triu(a, 1) - triu(a, 1)^T          skew-symmetric
     W = expm(A)                            orthogonal, det W = +1
-    h_t = modrelu(x_t W_x + h_{t-1} W, b),  modrelu(z, b) = sign(z) relu(|z| + b)
+    h_t = modrelu(x_t W_x + h_{t-1} W, b)
+    modrelu(z, b) = sign(z) relu(|z| + b)
 
   W is orthogonal by construction, whatever a is: no projection after the
   optimizer's updates. It is a weight derived from the parameters, computed

@@ -38,11 +38,11 @@ class GRU(base.Cell):
 
     [x_r, x_z, x_n] = LN(x_t W_x; g_x, beta_x) + b
     [a_r, a_z] = LN(h_{t-1} W_h[:, rz]; g_h[rz], beta_h[rz])
-    n_t = tanh(x_n + r_t * LN(h_{t-1} W_h[:, n]; g_h[n], beta_h[n]))       reset_after
-    n_t = tanh(x_n + LN((r_t * h_{t-1}) W_h[:, n]; g_h[n], beta_h[n]))     otherwise
+    n_t = tanh(x_n + r_t * LN(h_{t-1} W_h[:, n]))       reset_after
+    n_t = tanh(x_n + LN((r_t * h_{t-1}) W_h[:, n]))     otherwise
 
-  (norm='layer_per_gate': r and z normalised apart too; see
-  `rnnzoo.cells.layer_norm`). The bias b is added after the normalisation
+  with g_h[n], beta_h[n] in the candidate's LN (norm='layer_per_gate': r
+  and z normalised apart too; see `rnnzoo.cells.layer_norm`). The bias b is added after the normalisation
   as in the paper's LSTM, and beta_h[n] takes the place of b_hn, which is
   then not a parameter. Extra parameters g_x, beta_x, g_h, beta_h [3H]:
   gains 1, biases 0.

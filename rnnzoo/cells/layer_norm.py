@@ -45,5 +45,5 @@ def params(name: str, size: int) -> dict[str, jax.Array]:
 
 
 def apply(p, name: str, z: jax.Array, blocks=(1,)) -> jax.Array:
-  """`layer_norm` of z with the gain and bias p['g_<name>'], p['beta_<name>']."""
+  """`layer_norm` of z with gain p['g_<name>'] and bias p['beta_<name>']."""
   return layer_norm(z, p[f'g_{name}'], p[f'beta_{name}'], blocks)

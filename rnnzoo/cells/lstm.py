@@ -47,7 +47,8 @@ class LSTM(base.Cell):
   norm='layer' is the layer-normalised LSTM of Ba, Kiros & Hinton 2016
   ("Layer normalization", arXiv:1607.06450, supplementary material):
 
-    [z_i, z_f, z_g, z_o] = LN(x_t W_x; g_x, beta_x) + LN(h_{t-1} W_h; g_h, beta_h) + b
+    [z_i, z_f, z_g, z_o] = LN(x_t W_x; g_x, beta_x)
+                           + LN(h_{t-1} W_h; g_h, beta_h) + b
     c_t = sigmoid(z_f) * c_{t-1} + sigmoid(z_i) * tanh(z_g)
     h_t = sigmoid(z_o) * tanh(LN(c_t; g_c, beta_c))
 

@@ -84,7 +84,8 @@ class MIST(base.Cell):
     hidden_size = h_prev.shape[-1]
     x_r, x_m, x_a = jnp.split(inputs_t, [hidden_size, 2 * hidden_size], -1)
     r_h, a_h = jnp.split(r, [hidden_size], axis=-1)
-    history = jnp.concatenate([h_prev[:, None], older], 1)  # h_{t-1}, h_{t-2}, ...
+    # h_{t-1}, h_{t-2}, ..., h_{t-K}
+    history = jnp.concatenate([h_prev[:, None], older], 1)
     delayed = history[:, jnp.array(self.delays) - 1]      # [B, n, H]
     mixture = jax.nn.softmax(x_a + a_h, axis=-1)
     mixed = jnp.einsum('bn,bnh->bh', mixture, delayed)
