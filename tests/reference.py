@@ -215,12 +215,12 @@ def exprnn(params, xs):
   return np.stack(ys), h
 
 
-def scrn(params, xs, slow_size, alpha):
+def scrn(params, xs, alpha):
   """Mikolov et al. 2015 (authors' code): s_t = (1 - alpha) B x_t +
   alpha s_{t-1}; f_t = sigmoid(A x_t + R f_{t-1} + P s_{t-1}); h = [f, s]."""
   p = _f64(params)
-  hidden = p['w_x'].shape[1]
-  fast = hidden - slow_size
+  hidden, fast = p['w_x'].shape[1], p['w_h'].shape[1]
+  slow_size = hidden - fast
   w_a, w_b = p['w_x'][:, :fast], p['w_x'][:, fast:]
   w_r, w_p = p['w_h'][:fast], p['w_h'][fast:]
   f = np.zeros((xs.shape[1], fast))
@@ -341,7 +341,6 @@ def run_plain(cell, params, xs):
                                options.get('output_activation')),
       'mist': lambda: mist(params, xs, options.get('delays'),
                            options.get('activation')),
-      'scrn': lambda: scrn(params, xs, options.get('slow_size'),
-                           options.get('alpha')),
+      'scrn': lambda: scrn(params, xs, options.get('alpha')),
   }
   return functions[cell.name]()

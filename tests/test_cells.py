@@ -111,7 +111,7 @@ def test_unknown_option_names_the_valid_ones():
     ('vanilla', {'recurrent_init': 'np-rnn'}, r"recurrent_init='np-rnn'.*'identity', 'np', 'zeros'"),
     ('rin', {'identity_path': 'yes'}, r"identity_path='yes'.*True or False"),
     ('scrn', {'alpha': 1.0}, r'alpha=1.0.*\[0, 1\)'),
-    ('scrn', {'slow_size': 0}, r'slow_size=0.*>= 1'),
+    ('scrn', {'slow_size': -1}, r'slow_size=-1.*>= 0'),
     ('mist', {'delays': (1, 0)}, r'delays=\(1, 0\) is not allowed: 0 is not a positive integer.*distinct positive integers'),
     ('mist', {'delays': (1, 2.5)}, r'delays=\(1, 2.5\).*2.5 is not a positive integer'),
     ('mist', {'delays': (2, 2)}, r'delays=\(2, 2\).*a delay repeats'),
@@ -178,6 +178,7 @@ def test_register_refuses_to_replace_silently():
     # SCRN, the authors' README example: 100 fast and 20 slow units, one-hot
     # inputs of D words: A, B [D, 100 | 20], R [100, 100], P [20, 100].
     ('scrn', {'slow_size': 20}, 50, 120, 50 * 120 + 120 * 100),
+    ('scrn', {}, 50, 120, 50 * 120 + 120 * 100),
     ('rin', {}, 2, 128, 2 * 128 + 128 * 128 + 128),
     # MIST (DiPietro et al.): (2H + n_d)(H + D + 1), 141 units on the copy
     # problem's 10 symbols + 2 markers, 8 delays.
@@ -505,7 +506,11 @@ def test_scrn_context_units_are_an_exponential_average_of_the_input():
 
 def test_scrn_needs_more_units_than_its_context():
   with pytest.raises(ValueError, match=r'hidden_size=20 is not allowed with slow_size=20'):
-    cells.get('scrn').init(KEY, 3, 20)
+    cells.get('scrn', slow_size=20).init(KEY, 3, 20)
+  with pytest.raises(ValueError, match=r'hidden_size=1 is not allowed with slow_size=1'):
+    cells.get('scrn').init(KEY, 3, 1)
+  # The default: a sixth of the units are context units.
+  assert cells.get('scrn').init(KEY, 3, 120)['w_h'].shape == (120, 100)
 
 
 def test_mist_carry_holds_the_last_states_newest_first():

@@ -20,7 +20,8 @@ class SCRN(base.Cell):
     h_t = [f_t, s_t]
 
   The hidden state h [B, H] holds the H - S fast units first and the S =
-  slow_size context units last; it is what the paper's decoder reads
+  slow_size context units last (slow_size=0: S = H // 6, the 20 of the
+  README's 100 + 20 units); it is what the paper's decoder reads
   ([h_t; s_t]), so the readout sees both. The context's self-connection is
   fixed at alpha I (the code keeps it at 0.95 I by zeroing its gradient); the
   fast units read the previous context s_{t-1}, as the code does. No biases.
@@ -31,23 +32,24 @@ class SCRN(base.Cell):
   """
 
   name = 'scrn'
-  slow_size: int = 20
+  slow_size: int = 0
   alpha: float = 0.95
 
   def validate(self):
-    base.check_number('slow_size', self.slow_size, minimum=1, integer=True)
+    base.check_number('slow_size', self.slow_size, minimum=0, integer=True)
     base.check_number('alpha', self.alpha, minimum=0)
     if self.alpha >= 1:
       raise ValueError(f'alpha={self.alpha!r} is not allowed: the context '
                        'units decay with alpha in [0, 1)')
 
   def _fast_size(self, hidden_size: int) -> int:
-    if self.slow_size >= hidden_size:
+    slow_size = self.slow_size or max(1, hidden_size // 6)
+    if slow_size >= hidden_size:
       raise ValueError(
           f'hidden_size={hidden_size} is not allowed with slow_size='
-          f'{self.slow_size}: the hidden size counts the fast and the slow '
+          f'{slow_size}: the hidden size counts the fast and the slow '
           'units, so it must exceed slow_size')
-    return hidden_size - self.slow_size
+    return hidden_size - slow_size
 
   def init(self, key, input_size, hidden_size):
     base.check_sizes(input_size, hidden_size)
