@@ -130,6 +130,8 @@ def gate_sequences(cell, params, xs) -> dict[str, jax.Array]:
   gates it cannot change.
   """
 
+  params = cell.prepare(params)
+
   def body(carry, inputs_t):
     new_carry, _, gates = cell.forward(params, carry, inputs_t,
                                        cell.recurrent(params, carry))

@@ -38,6 +38,12 @@ def default_config() -> ml_collections.ConfigDict:
       dropout_kind='variational',  # 'variational': one mask per sequence;
                                    # 'per_step': a new mask at every step
       recurrent_dropout=0.0,  # variational dropout of the recurrent state
+      zoneout_h=0.0,          # zoneout (Krueger et al. 2017): in training
+                              # each unit of h keeps its previous value with
+                              # this probability, a fresh draw per step; at
+                              # evaluation h_t = z h_{t-1} + (1 - z) h~_t
+      zoneout_c=0.0,          # the same for the cell state (the LSTM's c);
+                              # only for cells that have one
       remat=False,            # recompute activations in backward (long T)
       top_layer_options={},   # cell options that differ in the top layer,
                               # e.g. IndRNN's {'last_layer': True}
@@ -63,12 +69,17 @@ def check_config(config: ml_collections.ConfigDict) -> None:
                      "'dilated': give the base cell and model.dilations")
   options.check_number('model.encoder_size', m.encoder_size, minimum=0,
                        integer=True)
-  for field in ('dropout', 'recurrent_dropout'):
+  for field in ('dropout', 'recurrent_dropout', 'zoneout_h', 'zoneout_c'):
     rate = m[field]
     options.check_number(f'model.{field}', rate, minimum=0)
     if rate >= 1:
-      raise ValueError(f'model.{field}={rate!r} is not allowed: a dropout '
+      kind = 'zoneout' if field.startswith('zoneout') else 'dropout'
+      raise ValueError(f'model.{field}={rate!r} is not allowed: a {kind} '
                        'rate must be in [0, 1)')
+  if m.zoneout_c and not layer_cells(config)[0].cell_states:
+    raise ValueError(f'model.zoneout_c={m.zoneout_c!r} is not allowed for '
+                     f'cell.name={config.cell.name!r}: its carry has no cell '
+                     'state (model.zoneout_h acts on h)')
   options.check_choice('model.dropout_kind', m.dropout_kind,
                        ('variational', 'per_step'))
   options.check_bool('model.remat', m.remat)
@@ -118,6 +129,8 @@ class RNN(nn.Module):
   dropout: float = 0.0
   dropout_kind: str = 'variational'
   recurrent_dropout: float = 0.0
+  zoneout_h: float = 0.0
+  zoneout_c: float = 0.0
   remat: bool = False
 
   @nn.compact
@@ -149,7 +162,7 @@ class RNN(nn.Module):
       if self.bidirectional:
         params = (params['fw'], params['bw'])
       layers.append((cell, params))
-      dropouts.append(self._variational_masks(batch_size, size, train))
+      dropouts.append(self._layer_masks(batch_size, xs.shape[0], size, train))
       size = self.hidden_size * directions
 
     per_step = train and self.dropout_kind == 'per_step' and self.dropout > 0
@@ -181,13 +194,31 @@ class RNN(nn.Module):
     return {'fw': cell.init(k_fw, input_size, self.hidden_size),
             'bw': cell.init(k_bw, input_size, self.hidden_size)}
 
-  def _variational_masks(self, batch_size, input_size, train):
+  def _layer_masks(self, batch_size, num_steps, input_size, train):
+    """The layer's `recurrence.Dropout` (a (forward, backward) pair when
+    bidirectional), or None: variational masks in training, and zoneout's,
+    drawn in training and its rates at evaluation."""
     input_rate = self.dropout if self.dropout_kind == 'variational' else 0.0
-    if not train or (input_rate == 0 and self.recurrent_dropout == 0):
+    variational = train and (input_rate > 0 or self.recurrent_dropout > 0)
+    zoning = self.zoneout_h > 0 or self.zoneout_c > 0
+    if not variational and not zoning:
       return None
-    draw = lambda: recurrence.variational_dropout(
-        self.make_rng('dropout'), batch_size, input_size, self.hidden_size,
-        input_rate=input_rate, state_rate=self.recurrent_dropout)
+
+    def draw():
+      masks = recurrence.Dropout()
+      if variational:
+        masks = recurrence.variational_dropout(
+            self.make_rng('dropout'), batch_size, input_size,
+            self.hidden_size, input_rate=input_rate,
+            state_rate=self.recurrent_dropout)
+      if zoning:
+        zone = recurrence.zoneout(
+            self.make_rng('dropout') if train else None, num_steps,
+            batch_size, self.hidden_size, h_rate=self.zoneout_h,
+            c_rate=self.zoneout_c, train=train)
+        masks = masks._replace(zone_h=zone.zone_h, zone_c=zone.zone_c)
+      return masks
+
     return (draw(), draw()) if self.bidirectional else draw()
 
   def _readout_dropout(self, ys, train):
@@ -234,4 +265,5 @@ def build(config: ml_collections.ConfigDict, task,
       readout=task.readout, hidden_size=m.hidden_size,
       bidirectional=m.bidirectional, encoder_size=m.encoder_size,
       dropout=m.dropout, dropout_kind=m.dropout_kind,
-      recurrent_dropout=m.recurrent_dropout, remat=m.remat)
+      recurrent_dropout=m.recurrent_dropout, zoneout_h=m.zoneout_h,
+      zoneout_c=m.zoneout_c, remat=m.remat)

@@ -29,15 +29,25 @@ tree_map = jax.tree_util.tree_map
 class Dropout(NamedTuple):
   """Variational dropout masks (Gal & Ghahramani 2016, "A theoretically
   grounded application of dropout in recurrent neural networks", NeurIPS):
-  drawn once per sequence and reused at every step.
+  drawn once per sequence and reused at every step; and zoneout masks
+  (Krueger et al. 2017, "Zoneout: regularizing RNNs by randomly preserving
+  hidden activations", ICLR), one per step.
 
   inputs: [B, D] multipliers of x_t (0 or 1/(1-rate)), or None.
   state: [B, H] multipliers of the state entering the cell's recurrent
     matmul (`Cell.recurrent`), or None. The state carried forward is not
     dropped.
+  zone_h: [T, B, H] the weight d_t of the previous hidden state in the new
+    one, h_t = d_t * h_{t-1} + (1 - d_t) * cell(h_{t-1}, x_t), or None:
+    0 or 1 in training (a unit keeps its value or updates), the rate at
+    evaluation (the expectation). See `zoneout`.
+  zone_c: [T, B, H] the same for the cell states (`Cell.cell_states`), or
+    None.
   """
   inputs: Array | None = None
   state: Array | None = None
+  zone_h: Array | None = None
+  zone_c: Array | None = None
 
 
 def variational_dropout(key: Array, batch_size: int, input_size: int,
@@ -58,6 +68,30 @@ def variational_dropout(key: Array, batch_size: int, input_size: int,
 
   return Dropout(draw(k_in, input_size, input_rate),
                  draw(k_state, hidden_size, state_rate))
+
+
+def zoneout(key: Array | None, num_steps: int, batch_size: int,
+            hidden_size: int, *, h_rate: float = 0.0, c_rate: float = 0.0,
+            train: bool = True) -> Dropout:
+  """The zoneout masks of `Dropout` for T = num_steps steps: in training a
+  fresh Bernoulli(rate) draw per step, unit and sequence (1: keep the
+  previous value), at evaluation (train=False, key unused) the rate itself;
+  a rate of 0 gives None."""
+  for field, rate in (('h_rate', h_rate), ('c_rate', c_rate)):
+    if not 0.0 <= rate < 1.0:
+      raise ValueError(f'{field}={rate!r} is not allowed: a zoneout rate must '
+                       'be in [0, 1)')
+  shape = (num_steps, batch_size, hidden_size)
+  keys = jax.random.split(key) if train else (None, None)
+
+  def draw(k, rate):
+    if rate == 0.0:
+      return None
+    if not train:
+      return jnp.full(shape, rate, jnp.float32)
+    return jax.random.bernoulli(k, rate, shape).astype(jnp.float32)
+
+  return Dropout(zone_h=draw(keys[0], h_rate), zone_c=draw(keys[1], c_rate))
 
 
 def lengths_to_mask(lengths: Array, max_len: int) -> Array:
@@ -98,7 +132,7 @@ def unroll(cell: base.Cell, params, xs: Array, carry=None, *,
       one at its last valid step.
     reverse: run from the last valid step to the first; outputs stay aligned
       with the inputs.
-    dropout: variational dropout masks (see `Dropout`).
+    dropout: variational dropout and zoneout masks (see `Dropout`).
     remat: recompute the forward pass in segments of ~sqrt(T) steps during
       the backward pass, keeping only the segments' first carries (memory
       O(sqrt(T)) carries instead of O(T), for long sequences).
@@ -116,6 +150,9 @@ def unroll(cell: base.Cell, params, xs: Array, carry=None, *,
   _check_inputs(cell, params, xs, carry, mask, dropout, offsets)
   if reverse:
     flip = lambda tree: tree_map(lambda a: reverse_valid(a, mask), tree)
+    if dropout is not None:
+      dropout = dropout._replace(zone_h=flip(dropout.zone_h),
+                                 zone_c=flip(dropout.zone_c))
     ys, carry = unroll(cell, params, flip(xs), carry, mask=mask,
                        dropout=dropout, remat=remat, offsets=flip(offsets))
     return flip(ys), carry
@@ -124,8 +161,9 @@ def unroll(cell: base.Cell, params, xs: Array, carry=None, *,
   dropout = dropout or Dropout()
   if dropout.inputs is not None:
     xs = xs * dropout.inputs
-  return cell.run(params, xs, carry, mask=mask, state_mask=dropout.state,
-                  remat=remat, offsets=offsets)
+  return cell.run(cell.prepare(params), xs, carry, mask=mask,
+                  state_mask=dropout.state, remat=remat, offsets=offsets,
+                  zone=(dropout.zone_h, dropout.zone_c))
 
 
 def bidirectional(cell: base.Cell, params, xs: Array, *,
@@ -239,6 +277,14 @@ def _check_inputs(cell, params, xs, carry, mask, dropout, offsets):
         raise ValueError(f'dropout.{field} has shape {m.shape}: it must be '
                          f'[B, {"D" if field == "inputs" else "H"}] = '
                          f'{(batch_size, size)}')
+    for field in ('zone_h', 'zone_c'):
+      m = getattr(dropout, field)
+      if m is not None and m.shape != per_step_shape:
+        raise ValueError(f'dropout.{field} has shape {m.shape}: it must be '
+                         f'[T, B, H] = {per_step_shape}')
+    if dropout.zone_c is not None and not cell.cell_states:
+      raise ValueError(f'dropout.zone_c is not allowed for cell {cell.name!r}:'
+                       ' its carry has no cell state (zone_h acts on h)')
 
 
 def _check_offsets(cell, params, offsets, num_steps, batch_size, hidden_size):
@@ -286,34 +332,40 @@ def _expand(a: Array, ndim: int) -> Array:
   return a.reshape(a.shape + (1,) * (ndim - a.ndim))
 
 
+NO_ZONEOUT = (None, None)
+
+
 def sequential(cell: base.Cell, params, xs: Array, carry, *, mask=None,
-               state_mask=None, remat: bool = False, offsets=None):
+               state_mask=None, remat: bool = False, offsets=None,
+               zone=NO_ZONEOUT):
   """Runs `cell` step by step under `lax.scan` (the default `Cell.run`);
   arguments as in `Cell.run`."""
   return _run_projected(cell, _scan, params, xs, carry, mask, state_mask,
-                        remat, offsets)
+                        remat, offsets, zone)
 
 
 def parallel(cell, params, xs: Array, carry, *, mask=None, state_mask=None,
              remat: bool = False, offsets=None):
   """Runs a cell that is linear in its state (`rnnzoo.cells.linear`) on an
-  associative scan over time; arguments as in `Cell.run`."""
+  associative scan over time; arguments as in `Cell.run` (without zoneout,
+  which `LinearCell.run` leaves to the sequential scan)."""
   return _run_projected(cell, _linear_scan, params, xs, carry, mask,
-                        state_mask, remat, offsets)
+                        state_mask, remat, offsets, NO_ZONEOUT)
 
 
 def _run_projected(cell, scan, params, xs, carry, mask, state_mask, remat,
-                   offsets):
+                   offsets, zone):
   """`scan(cell, params, cell.project(params, xs), carry, ...)`, with remat
   in checkpointed segments."""
   if remat:
     return _unroll_remat(cell, scan, params, xs, carry, mask, state_mask,
-                         offsets)
+                         offsets, zone)
   return scan(cell, params, cell.project(params, xs), carry, mask, state_mask,
-              offsets)
+              offsets, zone)
 
 
-def _unroll_remat(cell, scan, params, xs, carry, mask, state_mask, offsets):
+def _unroll_remat(cell, scan, params, xs, carry, mask, state_mask, offsets,
+                  zone):
   """`scan` in checkpointed segments of ceil(sqrt(T)) steps.
 
   Each segment projects its own inputs; a cell whose projection reads
@@ -341,18 +393,19 @@ def _unroll_remat(cell, scan, params, xs, carry, mask, state_mask, offsets):
     segment_xs = split(xs)
 
   @jax.checkpoint
-  def run_segment(params, carry, xs, mask, offsets, state_mask):
+  def run_segment(params, carry, xs, mask, offsets, zone, state_mask):
     inputs = cell.project(params, xs)
     if context:
       inputs = inputs[context:]
-    return scan(cell, params, inputs, carry, mask, state_mask, offsets)
+    return scan(cell, params, inputs, carry, mask, state_mask, offsets, zone)
 
   def body(carry, segment_inputs):
     ys, carry = run_segment(params, carry, *segment_inputs, state_mask)
     return carry, ys
 
   carry, ys = jax.lax.scan(body, carry, (segment_xs, split(mask),
-                                         tree_map(split, offsets)))
+                                         tree_map(split, offsets),
+                                         tree_map(split, zone)))
   return ys.reshape((segments * segment,) + ys.shape[2:])[:num_steps], carry
 
 
@@ -426,10 +479,27 @@ def _add_offset(carry, h, offset_t):
   return carry, h if offset_t[0] is None else h + offset_t[0]
 
 
-def _masked_update(cell, params, carry, inputs_t, r, mask_t, offset_t):
-  """`cell.update`, then + offset_t on the new state; where mask_t is False
-  the carry is kept and h_t is 0."""
-  new_carry, h = _add_offset(*cell.update(params, carry, inputs_t, r),
+def _zoneout(cell, carry, new_carry, h, zone_t):
+  """Each unit of h (and of the cell states) of new_carry keeps its value in
+  carry with weight zone_t = (d_h [B, H], d_c [B, H]); either may be None."""
+  d_h, d_c = zone_t
+  mix = lambda d, old, new: d * old + (1 - d) * new
+  if d_h is not None:
+    h = mix(d_h, base.hidden(carry), h)
+    new_carry = base.replace_hidden(
+        new_carry, mix(d_h, base.hidden(carry), base.hidden(new_carry)))
+  if d_c is not None:
+    new_carry = tuple(mix(d_c, old, new) if i in cell.cell_states else new
+                      for i, (old, new) in enumerate(zip(carry, new_carry)))
+  return new_carry, h
+
+
+def _masked_update(cell, params, carry, inputs_t, r, mask_t, offset_t,
+                   zone_t):
+  """`cell.update`, zoneout (zone_t), then + offset_t on the new state;
+  where mask_t is False the carry is kept and h_t is 0."""
+  new_carry, h = cell.update(params, carry, inputs_t, r)
+  new_carry, h = _add_offset(*_zoneout(cell, carry, new_carry, h, zone_t),
                              offset_t)
   if mask_t is None:
     return new_carry, h
@@ -446,32 +516,37 @@ def _dropped_recurrent(cell, params, carry, state_mask):
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
-def _scan(cell, params, inputs, carry, mask, state_mask, offsets):
-  """Runs `cell` over projected inputs [T, B, G*H]; returns (ys, carry)."""
+def _scan(cell, params, inputs, carry, mask, state_mask, offsets, zone):
+  """Runs `cell` over projected inputs [T, B, G*H]; returns (ys, carry).
+
+  zone: the pair (zone_h, zone_c) of `Dropout`, [T, B, H] or None each.
+  """
 
   def body(carry, step_inputs):
-    inputs_t, mask_t, offset_t = step_inputs
+    inputs_t, mask_t, offset_t, zone_t = step_inputs
     r = _dropped_recurrent(cell, params, carry, state_mask)
-    return _masked_update(cell, params, carry, inputs_t, r, mask_t, offset_t)
+    return _masked_update(cell, params, carry, inputs_t, r, mask_t, offset_t,
+                          zone_t)
 
-  carry, ys = _scan_prefetch(body, carry, (inputs, mask, offsets),
+  carry, ys = _scan_prefetch(body, carry, (inputs, mask, offsets, zone),
                              inputs.shape[0])
   return ys, carry
 
 
-def _scan_fwd(cell, params, inputs, carry, mask, state_mask, offsets):
+def _scan_fwd(cell, params, inputs, carry, mask, state_mask, offsets, zone):
   """The forward pass, keeping each step's incoming carry and recurrent term."""
 
   def body(carry, step_inputs):
-    inputs_t, mask_t, offset_t = step_inputs
+    inputs_t, mask_t, offset_t, zone_t = step_inputs
     r = _dropped_recurrent(cell, params, carry, state_mask)
     new_carry, h = _masked_update(cell, params, carry, inputs_t, r, mask_t,
-                                  offset_t)
+                                  offset_t, zone_t)
     return new_carry, (h, carry, r)
 
   final, (ys, carries, rs) = _scan_prefetch(
-      body, carry, (inputs, mask, offsets), inputs.shape[0])
-  return (ys, final), (params, inputs, carries, rs, mask, state_mask, offsets)
+      body, carry, (inputs, mask, offsets, zone), inputs.shape[0])
+  return (ys, final), (params, inputs, carries, rs, mask, state_mask, offsets,
+                       zone)
 
 
 def _scan_bwd(cell, residuals, cotangents):
@@ -483,14 +558,15 @@ def _scan_bwd(cell, residuals, cotangents):
   one vjp over all T*B rows at once (cells treat batch rows independently)
   gives the gradients of the params and of the projected inputs.
   """
-  params, inputs, carries, rs, mask, state_mask, offsets = residuals
+  params, inputs, carries, rs, mask, state_mask, offsets, zone = residuals
   d_ys, d_final = cotangents
   num_steps, batch_size = inputs.shape[:2]
   parts = _CarryParts(d_final)
 
-  def update_floats(params, floats, others, inputs_t, r, mask_t, offset_t):
+  def update_floats(params, floats, others, inputs_t, r, mask_t, offset_t,
+                    zone_t):
     new_carry, h = _masked_update(cell, params, parts.join(floats, others),
-                                  inputs_t, r, mask_t, offset_t)
+                                  inputs_t, r, mask_t, offset_t, zone_t)
     return parts.floats(new_carry), h
 
   def recurrent_floats(params, floats, others, state_mask):
@@ -498,11 +574,11 @@ def _scan_bwd(cell, residuals, cotangents):
                               state_mask)
 
   def body(d_carry, step):
-    inputs_t, carry, r, d_h, mask_t, offset_t = step
+    inputs_t, carry, r, d_h, mask_t, offset_t, zone_t = step
     others = parts.others(carry)
     _, vjp_update = jax.vjp(
         lambda c, r: update_floats(params, c, others, inputs_t, r, mask_t,
-                                   offset_t),
+                                   offset_t, zone_t),
         parts.floats(carry), r)
     d_prev, d_r = vjp_update((d_carry, d_h))
     _, vjp_recurrent = jax.vjp(
@@ -512,8 +588,9 @@ def _scan_bwd(cell, residuals, cotangents):
     return tree_map(jnp.add, d_prev, d_prev_r), d_carry
 
   d_initial, d_carries = _scan_prefetch(
-      body, parts.floats(d_final), (inputs, carries, rs, d_ys, mask, offsets),
-      num_steps, reverse=True)
+      body, parts.floats(d_final),
+      (inputs, carries, rs, d_ys, mask, offsets, zone), num_steps,
+      reverse=True)
 
   def rows(a):
     return a.reshape((num_steps * batch_size,) + a.shape[2:])
@@ -523,8 +600,10 @@ def _scan_bwd(cell, residuals, cotangents):
   state_rows = (None if state_mask is None else
                 jnp.tile(state_mask, (num_steps, 1)))
   floats, others = parts.floats(carries), parts.others(carries)
+  zone_rows = tree_map(rows, zone)
   _, vjp_update = jax.vjp(
-      lambda p, x, r, o: update_floats(p, floats, others, x, r, mask_rows, o),
+      lambda p, x, r, o: update_floats(p, floats, others, x, r, mask_rows, o,
+                                       zone_rows),
       params, rows(inputs), rs, tree_map(rows, offsets))
   d_params, d_inputs, d_rs, d_offsets = vjp_update((d_carries, rows(d_ys)))
   _, vjp_recurrent = jax.vjp(
@@ -537,7 +616,8 @@ def _scan_bwd(cell, residuals, cotangents):
           d_inputs.reshape(inputs.shape), d_carry,
           None if mask is None else np.zeros(mask.shape, jax.dtypes.float0),
           None if state_mask is None else jnp.zeros_like(state_mask),
-          tree_map(lambda d, o: d.reshape(o.shape), d_offsets, offsets))
+          tree_map(lambda d, o: d.reshape(o.shape), d_offsets, offsets),
+          tree_map(jnp.zeros_like, zone))
 
 
 _scan.defvjp(_scan_fwd, _scan_bwd)
@@ -584,7 +664,8 @@ def log_linear_recurrence(log_a: Array, log_b: Array, c0: Array) -> Array:
   return jnp.exp(a_star) * c0 + jnp.exp(from_inputs)
 
 
-def _linear_scan(cell, params, inputs, carry, mask, state_mask, offsets):
+def _linear_scan(cell, params, inputs, carry, mask, state_mask, offsets,
+                 zone):
   """Runs a linear cell over projected inputs [T, B, G*H] in parallel.
 
   The cell gives c_t = a_t * c_{t-1} + b_t (`cell.coefficients`, or
@@ -595,6 +676,7 @@ def _linear_scan(cell, params, inputs, carry, mask, state_mask, offsets):
   state c scales a_t (and for a carry (h, c) leaves c alone); an offset on
   the state c adds to b_t, one on h (when h is not c) to h_t.
   """
+  del zone  # always NO_ZONEOUT: see `parallel`
   valid = None if mask is None else mask[..., None]
   c0 = cell.state(carry)
   drop_state = state_mask is not None and cell.output_is_state

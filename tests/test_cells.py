@@ -2,6 +2,7 @@
 the properties each paper relies on."""
 
 import jax
+import jax.extend
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -23,7 +24,8 @@ def test_unroll_matches_numpy_reference(cell):
   params = conftest.random_params(cell, KEY)
   xs = jax.random.normal(jax.random.PRNGKey(1), (9, 2, 3))
   ys, _ = recurrence.unroll(cell, params, xs)
-  np.testing.assert_allclose(ys, reference.run(cell, params, xs), atol=2e-6)
+  np.testing.assert_allclose(ys, reference.run(cell, params, xs), atol=2e-6,
+                             rtol=1e-6)
 
 
 def test_step_gradients_match_finite_differences(cell):
@@ -115,6 +117,22 @@ def test_unknown_option_names_the_valid_ones():
      r"\['mingru', 'minlstm'\]"),
     ('dilated', {'base': 'qrnn', 'window': 2, 'dilation': 2},
      r"base='qrnn' with window=2 is not allowed with dilation=2.*window=1"),
+    ('lstm', {'norm': 'batch'}, r"norm='batch'.*'', 'layer', 'layer_per_gate'"),
+    ('gru', {'norm': 'Layer'}, r"norm='Layer'.*did you mean 'layer'"),
+    ('lstm', {'norm': 'layer', 'no_gate': 'f'}, r"no_gate='f' is not allowed with norm='layer'"),
+    ('exprnn', {'skew_init': 'haar'}, r"skew_init='haar'.*'henaff', 'cayley'"),
+    ('vanilla', {'recurrent_init': 'np-rnn'}, r"recurrent_init='np-rnn'.*'identity', 'np', 'zeros'"),
+    ('rin', {'identity_path': 'yes'}, r"identity_path='yes'.*True or False"),
+    ('scrn', {'alpha': 1.0}, r'alpha=1.0.*\[0, 1\)'),
+    ('scrn', {'slow_size': -1}, r'slow_size=-1.*>= 0'),
+    ('mist', {'delays': (1, 0)}, r'delays=\(1, 0\) is not allowed: 0 is not a positive integer.*distinct positive integers'),
+    ('mist', {'delays': (1, 2.5)}, r'delays=\(1, 2.5\).*2.5 is not a positive integer'),
+    ('mist', {'delays': (2, 2)}, r'delays=\(2, 2\).*a delay repeats'),
+    ('mist', {'delays': ()}, r'delays=\(\) is not allowed'),
+    ('mist', {'delays': 4}, r'delays=4 is not allowed'),
+    ('jordan', {'self_connection': 1.0}, r'self_connection=1.0.*\[0, 1\)'),
+    ('jordan', {'output_activation': 'softmax'}, r"output_activation='softmax'.*'sigmoid', 'tanh', 'identity'"),
+    ('jordan', {'hidden_units': -1}, r'hidden_units=-1.*>= 0'),
 ])
 def test_impossible_options_are_refused(name, options, message):
   with pytest.raises(ValueError, match=message):
@@ -174,6 +192,26 @@ def test_register_refuses_to_replace_silently():
     # SRU: 3HD + 2H when D = H; a fourth block for the highway when D != H.
     ('sru', {}, 100, 100, 3 * 100 * 100 + 2 * 100),
     ('sru', {}, 28, 100, 4 * 28 * 100 + 2 * 100),
+    # Ba et al.: gains and biases of LN(x W_x), LN(h W_h) [4H] and LN(c) [H].
+    ('lstm', {'norm': 'layer'}, 2, 128, 4 * (2 * 128 + 128 * 128 + 128) + 18 * 128),
+    ('gru', {'norm': 'layer'}, 28, 100, 38_700 + 12 * 100),
+    # expRNN copy task (lezcano/expRNN 1_copying.py): D=10, H=190, the
+    # strict upper triangle of A, no input bias, modReLU's b.
+    ('exprnn', {}, 10, 190, 190 * 189 // 2 + 10 * 190 + 190),
+    # SCRN, the authors' README example: 100 fast and 20 slow units, one-hot
+    # inputs of D words: A, B [D, 100 | 20], R [100, 100], P [20, 100].
+    ('scrn', {'slow_size': 20}, 50, 120, 50 * 120 + 120 * 100),
+    ('scrn', {}, 50, 120, 50 * 120 + 120 * 100),
+    ('rin', {}, 2, 128, 2 * 128 + 128 * 128 + 128),
+    # MIST (DiPietro et al.): (2H + n_d)(H + D + 1), 141 units on the copy
+    # problem's 10 symbols + 2 markers, 8 delays.
+    ('mist', {}, 12, 141, (2 * 141 + 8) * (141 + 12 + 1)),
+    # Nested LSTM paper, Table 3 (MNIST glimpses, D=49, 10 classes): NLSTM-75
+    # and LSTM 2x75 both 83.6k with a 760-parameter readout.
+    ('nested_lstm', {}, 49, 75, 83_560 - 760),
+    ('lstm', {}, 75, 75, 83_560 - 760 - 4 * (49 * 75 + 75 * 75 + 75)),
+    # Jordan: D inputs, U = 16 hidden units, H = 3 outputs fed back.
+    ('jordan', {'hidden_units': 16}, 5, 3, 5 * 16 + 3 * 16 + 16 + 16 * 3 + 3),
 ])
 def test_parameter_counts(name, options, input_size, hidden_size, expected):
   cell = cells.get(name, **options)
@@ -293,3 +331,283 @@ def test_cwrnn_masked_weights_get_no_gradient():
   mask = cell.recurrent_mask(conftest.HIDDEN)
   np.testing.assert_array_equal(np.asarray(grads['w_h'])[mask == 0], 0.0)
   assert np.all(np.asarray(grads['w_h'])[mask == 1] != 0.0)
+
+
+# ----------------------------------------------------------------------------
+# expRNN.
+
+
+def _exp_w(cell, params):
+  return np.asarray(cell.prepare(params)['w_h'], np.float64)
+
+
+def test_exprnn_recurrent_matrix_is_orthogonal_for_any_parameter():
+  cell = cells.get('exprnn')
+  params = conftest.random_params(cell, KEY, hidden_size=7, scale=2.0)
+  w = _exp_w(cell, params)
+  np.testing.assert_allclose(w.T @ w, np.eye(7), atol=1e-5)
+  assert abs(np.linalg.det(w) - 1.0) < 1e-4  # SO(H): det +1
+  # Only the strict upper triangle of a matters.
+  lower = params | {'a': params['a'] + 5.0 * jnp.tril(jnp.ones((7, 7)))}
+  np.testing.assert_array_equal(_exp_w(cell, lower), w)
+
+
+def test_exprnn_gradient_reaches_only_the_upper_triangle():
+  cell = cells.get('exprnn')
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (6, 2, 3))
+  grads = jax.grad(lambda p: jnp.sum(recurrence.unroll(cell, p, xs)[0] ** 2))(
+      params)
+  g = np.asarray(grads['a'])
+  np.testing.assert_array_equal(np.tril(g), 0.0)
+  assert np.all(np.abs(g[np.triu_indices(conftest.HIDDEN, 1)]) > 0)
+
+
+def test_exprnn_gradient_of_the_skew_parameter_matches_finite_differences():
+  cell = cells.get('exprnn')
+  with jax.enable_x64(True):
+    params = jax.tree_util.tree_map(lambda a: a.astype(jnp.float64),
+                                    conftest.random_params(cell, KEY))
+    xs = jax.random.normal(jax.random.PRNGKey(1), (5, 2, 3), jnp.float64)
+
+    def loss(a):
+      ys, _ = recurrence.unroll(cell, params | {'a': a}, xs)
+      return jnp.sum(jnp.sin(ys))
+
+    check_grads(loss, (params['a'],), order=2, modes=('rev',), eps=1e-6,
+                atol=1e-6, rtol=1e-6)
+
+
+def _sub_jaxprs(eqn):
+  for value in eqn.params.values():
+    for item in value if isinstance(value, (tuple, list)) else (value,):
+      if isinstance(item, jax.extend.core.ClosedJaxpr):
+        yield item.jaxpr
+      elif isinstance(item, jax.extend.core.Jaxpr):
+        yield item
+
+
+def _scan_bodies(jaxpr, inside=False):
+  """(primitive name, whether inside a scan body) for every equation."""
+  for eqn in jaxpr.eqns:
+    yield eqn.primitive.name, inside
+    for sub in _sub_jaxprs(eqn):
+      yield from _scan_bodies(sub, inside or eqn.primitive.name == 'scan')
+
+
+def test_exprnn_computes_the_exponential_once_outside_the_scan():
+  cell = cells.get('exprnn')
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (6, 2, 3))
+  expm_solves = [(name, inside) for name, inside in _scan_bodies(
+      jax.make_jaxpr(jax.scipy.linalg.expm)(params['a']).jaxpr)
+                 if name == 'custom_linear_solve']
+  assert expm_solves == [('custom_linear_solve', False)]
+  for run in (lambda p: recurrence.unroll(cell, p, xs)[0],
+              jax.grad(lambda p: jnp.sum(recurrence.unroll(cell, p, xs)[0]))):
+    solves = [inside for name, inside in _scan_bodies(
+        jax.make_jaxpr(run)(params).jaxpr) if name == 'custom_linear_solve']
+    assert solves and not any(solves)
+
+
+@pytest.mark.parametrize('skew_init', ['henaff', 'cayley'])
+def test_exprnn_init_is_block_diagonal_rotations(skew_init):
+  hidden = 9
+  params = cells.get('exprnn', skew_init=skew_init).init(KEY, 4, hidden)
+  a = np.asarray(params['a'])
+  s = np.diag(a, 1)[::2]
+  np.testing.assert_array_equal(np.diag(a, 1)[1::2], 0.0)
+  np.testing.assert_array_equal(a + a.T, 0.0)
+  np.testing.assert_array_equal(np.triu(a, 2), 0.0)
+  if skew_init == 'henaff':
+    assert np.all(np.abs(s) <= np.pi)
+  else:  # -tan(u / 2) for u in (0, pi / 2)
+    assert np.all((s <= 0) & (s >= -1))
+  # Each 2x2 block of W = expm(A) rotates by its angle; the odd unit is fixed.
+  w = _exp_w(cells.get('exprnn'), params)
+  np.testing.assert_allclose(w[0, :2], [np.cos(s[0]), np.sin(s[0])],
+                             atol=1e-6)
+  assert w[-1, -1] == pytest.approx(1.0)
+  assert np.all(np.abs(params['b']) <= 0.01)
+  # Kaiming normal for ReLU: std sqrt(2 / D).
+  big = cells.get('exprnn').init(KEY, 50, 200)['w_x']
+  assert float(jnp.std(big)) == pytest.approx(0.2, rel=0.05)
+
+
+def test_modrelu_keeps_the_sign_and_shifts_the_modulus():
+  z = jnp.array([-2.0, -0.5, 0.5, 2.0])
+  np.testing.assert_allclose(cells.exprnn.modrelu(z, jnp.full(4, -1.0)),
+                             [-1.0, 0.0, 0.0, 1.0])
+  np.testing.assert_allclose(cells.exprnn.modrelu(z, jnp.full(4, 0.5)),
+                             [-2.5, -1.0, 1.0, 2.5])
+
+
+# ----------------------------------------------------------------------------
+# Layer normalisation.
+
+
+@pytest.mark.parametrize('name,options', [
+    ('lstm', {'norm': 'layer'}), ('gru', {'norm': 'layer'}),
+    ('gru', {'norm': 'layer_per_gate', 'reset_after': False})])
+def test_layer_norm_makes_the_cell_invariant_to_weight_scale(name, options):
+  # Ba et al. 2016, section 5: LN outputs do not change when a layer's
+  # weights are scaled.
+  cell = cells.get(name, **options)
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (7, 2, 3))
+  # (Large enough weights that LN's eps = 1e-5 is negligible.)
+  scale = lambda s_x, s_h: params | {'w_x': s_x * params['w_x'],
+                                     'w_h': s_h * params['w_h']}
+  ys, _ = recurrence.unroll(cell, scale(10.0, 10.0), xs)
+  ys_scaled, _ = recurrence.unroll(cell, scale(70.0, 30.0), xs)
+  np.testing.assert_allclose(ys_scaled, ys, atol=1e-5)
+  plain = cells.get(name, reset_after=options.get('reset_after', True)) \
+      if name == 'gru' else cells.get(name)
+  plain_params = {k: v for k, v in params.items() if k in plain.init(KEY, 3, 6)}
+  plain_ys, _ = recurrence.unroll(plain, plain_params, xs)
+  assert not np.allclose(plain_ys, ys, atol=1e-2)
+
+
+def test_layer_norm_statistics_are_per_step_and_per_example():
+  # The input side is normalised in `project`: each [t, b] row on its own.
+  params = conftest.random_params(cells.get('lstm', norm='layer'), KEY, 3, 4)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (5, 2, 3))
+  raw = np.asarray(xs @ params['w_x'], np.float64)
+  for norm, groups in (('layer', [16]), ('layer_per_gate', [4] * 4)):
+    projected = cells.get('lstm', norm=norm).project(params, xs)
+    for t in range(5):
+      for b in range(2):
+        expected = reference.layer_norm(raw[t, b], params['g_x'],
+                                        params['beta_x'], groups)
+        np.testing.assert_allclose(projected[t, b], expected + params['b'],
+                                   atol=1e-5)
+
+
+# ----------------------------------------------------------------------------
+# np-RNN, RIN, SCRN.
+
+
+def test_nprnn_recurrent_init_is_positive_definite_with_radius_one():
+  w = np.asarray(cells.get('nprnn').init(KEY, 3, 40)['w_h'], np.float64)
+  np.testing.assert_allclose(w, w.T, atol=1e-6)
+  eigenvalues = np.linalg.eigvalsh(w)
+  assert eigenvalues.min() > 0
+  assert eigenvalues.max() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_rin_starts_as_the_irnn_but_learns_a_different_weight():
+  rin, irnn = cells.get('rin'), cells.get('irnn')
+  params = rin.init(KEY, 3, 5)
+  np.testing.assert_array_equal(params['w_h'], 0.0)
+  irnn_params = params | {'w_h': jnp.eye(5)}
+  xs = jax.random.normal(jax.random.PRNGKey(1), (6, 2, 3))
+  ys, _ = recurrence.unroll(rin, params, xs)
+  np.testing.assert_allclose(ys, recurrence.unroll(irnn, irnn_params, xs)[0],
+                             atol=1e-6)
+  # The identity is not a parameter: weight decay of w_h toward zero keeps it.
+  decayed = params | {'w_h': 0.0 * params['w_h']}
+  np.testing.assert_allclose(recurrence.unroll(rin, decayed, xs)[0], ys)
+  decayed_irnn = irnn_params | {'w_h': 0.5 * irnn_params['w_h']}
+  assert not np.allclose(recurrence.unroll(irnn, decayed_irnn, xs)[0], ys)
+
+
+def test_scrn_context_units_are_an_exponential_average_of_the_input():
+  # s_t = (1 - alpha) sum_k alpha^(t-k) x_k B: linear, blind to the fast units.
+  alpha, slow = 0.9, 3
+  cell = cells.get('scrn', slow_size=slow, alpha=alpha)
+  params = conftest.random_params(cell, KEY, hidden_size=8)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (12, 2, 3))
+  ys, _ = recurrence.unroll(cell, params, xs)
+  x_b = np.asarray(xs @ params['w_x'][:, -slow:], np.float64)
+  for t in range(12):
+    expected = (1 - alpha) * sum(alpha ** (t - k) * x_b[k] for k in range(t + 1))
+    np.testing.assert_allclose(ys[t, :, -slow:], expected, atol=1e-5)
+  perturbed = params | {'w_h': params['w_h'] * 3.0}
+  np.testing.assert_allclose(recurrence.unroll(cell, perturbed, xs)[0][..., -slow:],
+                             ys[..., -slow:], atol=1e-6)
+
+
+def test_scrn_needs_more_units_than_its_context():
+  with pytest.raises(ValueError, match=r'hidden_size=20 is not allowed with slow_size=20'):
+    cells.get('scrn', slow_size=20).init(KEY, 3, 20)
+  with pytest.raises(ValueError, match=r'hidden_size=1 is not allowed with slow_size=1'):
+    cells.get('scrn').init(KEY, 3, 1)
+  # The default: a sixth of the units are context units.
+  assert cells.get('scrn').init(KEY, 3, 120)['w_h'].shape == (120, 100)
+
+
+def test_mist_carry_holds_the_last_states_newest_first():
+  cell = cells.get('mist', delays=(1, 2, 5))
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (9, 2, 3))
+  ys, (h, older) = recurrence.unroll(cell, params, xs)
+  np.testing.assert_array_equal(h, ys[-1])
+  np.testing.assert_array_equal(older, jnp.stack([ys[-2], ys[-3], ys[-4],
+                                                  ys[-5]], 1))
+  # Continuing from the carry is running the whole sequence.
+  first, carry = recurrence.unroll(cell, params, xs[:4])
+  second, _ = recurrence.unroll(cell, params, xs[4:], carry)
+  np.testing.assert_allclose(jnp.concatenate([first, second]), ys, atol=1e-6)
+
+
+def test_mist_reaches_far_states_in_one_step():
+  # With the mixture on delay 8 alone, h_7 reads h_{-1} directly: the
+  # Jacobian dh_7 / dh_{-1} is one step's, not a product of eight.
+  cell = cells.get('mist', delays=(1, 8), activation='tanh')
+  params = conftest.random_params(cell, KEY)
+  params = params | {'b': params['b'].at[-2:].set(jnp.array([-50.0, 50.0]))}
+  xs = jax.random.normal(jax.random.PRNGKey(1), (8, 1, 3))
+  older = jnp.zeros((1, 7, conftest.HIDDEN))
+
+  def last(h0):
+    return recurrence.unroll(cell, params, xs, (h0[None], older))[0][-1, 0]
+
+  h0 = jnp.ones(conftest.HIDDEN)
+  jacobian = jax.jacobian(last)(h0)
+  ys, _ = recurrence.unroll(cell, params, xs, (h0[None], older))
+  x_r = xs[-1, 0] @ params['w_x'][:, :6] + params['b'][:6]
+  reset = jax.nn.sigmoid(x_r + ys[-2, 0] @ params['w_h'][:, :6])
+  expected = (1 - ys[-1, 0] ** 2)[:, None] * (params['w_m'].T * reset[None, :])
+  np.testing.assert_allclose(jacobian, expected, atol=1e-4)
+
+
+def test_nested_lstm_inner_memory_reads_the_outer_gates():
+  # h~ = f * c_{t-1}: with the outer forget gate shut, the inner LSTM no
+  # longer sees the previous cell; c_t then depends on c_{t-1} only through
+  # the inner cell c~.
+  cell = cells.get('nested_lstm')
+  params = conftest.random_params(cell, KEY)
+  hidden = conftest.HIDDEN
+  h, c, inner_c = (jax.random.normal(jax.random.PRNGKey(k), (2, hidden))
+                   for k in (2, 3, 4))
+  inputs_t = jax.random.normal(jax.random.PRNGKey(5), (2, 4 * hidden))
+  inputs_t = inputs_t.at[:, hidden:2 * hidden].set(-60.0)  # z_f
+  (_, c_new, _), _ = cell.step(params, (h, c, inner_c), inputs_t)
+  (_, c_other, _), _ = cell.step(params, (h, 5.0 * c, inner_c), inputs_t)
+  np.testing.assert_allclose(c_new, c_other, atol=1e-6)
+  (_, c_inner, _), _ = cell.step(params, (h, c, 5.0 * inner_c), inputs_t)
+  assert not np.allclose(c_new, c_inner)
+
+
+def test_jordan_with_an_identity_output_layer_is_the_elman_rnn():
+  cell = cells.get('jordan', activation='tanh', output_activation='identity')
+  params = conftest.random_params(cell, KEY)
+  params = params | {'w_y': jnp.eye(conftest.HIDDEN),
+                     'b_y': jnp.zeros(conftest.HIDDEN)}
+  xs = jax.random.normal(jax.random.PRNGKey(1), (7, 2, 3))
+  elman = {'w_x': params['w_x'], 'w_h': params['w_s'], 'b': params['b']}
+  np.testing.assert_allclose(
+      recurrence.unroll(cell, params, xs)[0],
+      recurrence.unroll(cells.get('vanilla'), elman, xs)[0], atol=1e-6)
+
+
+def test_jordan_past_reaches_the_present_only_through_the_outputs():
+  # With the output layer fixed (w_y = 0), y_t = out(b_y) whatever the
+  # inputs: the hidden layer of one step never reaches the next.
+  cell = cells.get('jordan', hidden_units=4)
+  params = conftest.random_params(cell, KEY)
+  params = params | {'w_y': jnp.zeros_like(params['w_y'])}
+  xs = jax.random.normal(jax.random.PRNGKey(1), (5, 2, 3))
+  ys, _ = recurrence.unroll(cell, params, xs)
+  np.testing.assert_allclose(ys, jnp.broadcast_to(
+      jax.nn.sigmoid(params['b_y']), ys.shape), atol=1e-6)

@@ -89,6 +89,28 @@ def test_dropout_acts_only_in_training(kind):
   assert not np.allclose(one, evaluation) and not np.allclose(one, other)
 
 
+def test_zoneout_draws_in_training_and_takes_the_expectation_in_evaluation():
+  model = _model('lstm', readout='every', zoneout_h=0.3, zoneout_c=0.6)
+  x = jax.random.normal(KEY, (2, 6, 3))
+  variables = model.init(KEY, x)
+  p = variables['params']
+  # Evaluation: h_t = 0.3 h_{t-1} + 0.7 h~_t, c_t = 0.6 c_{t-1} + 0.4 c~_t.
+  expectation = recurrence.zoneout(None, 6, 2, 5, h_rate=0.3, c_rate=0.6,
+                                   train=False)
+  ys, _ = recurrence.unroll(model.layers[0], p['layer0'], x.swapaxes(0, 1),
+                            dropout=expectation)
+  np.testing.assert_allclose(model.apply(variables, x),
+                             _dense(p['readout'], ys).swapaxes(0, 1),
+                             atol=1e-5)
+  one = model.apply(variables, x, train=True, rngs={'dropout': KEY})
+  again = model.apply(variables, x, train=True, rngs={'dropout': KEY})
+  other = model.apply(variables, x, train=True,
+                      rngs={'dropout': jax.random.PRNGKey(1)})
+  np.testing.assert_array_equal(one, again)
+  assert not np.allclose(one, model.apply(variables, x))
+  assert not np.allclose(one, other)
+
+
 def test_variational_readout_dropout_keeps_one_mask_over_time():
   model = _model('vanilla', readout='every', dropout=0.5)
   x = jax.random.normal(KEY, (4, 9, 3))
@@ -123,6 +145,10 @@ def test_layer_cells_apply_dilations_and_top_layer_options():
     (dict(hidden_size=0), r'model.hidden_size=0'),
     (dict(dropout=1.0), r'model.dropout=1.0.*\[0, 1\)'),
     (dict(dropout_kind='zoneout'), r"model.dropout_kind='zoneout'"),
+    (dict(zoneout_h=1.0), r'model.zoneout_h=1.0.*zoneout rate.*\[0, 1\)'),
+    (dict(zoneout_c=-0.1), r'model.zoneout_c=-0.1.*>= 0'),
+    (dict(zoneout_c=0.5), r"model.zoneout_c=0.5 is not allowed for "
+                          r"cell.name='indrnn'.*no cell state"),
 ])
 def test_impossible_model_fields_are_refused(model_options, message):
   with pytest.raises(ValueError, match=message):

@@ -22,6 +22,7 @@ def loop(cell, params, xs, carry=None, mask=None, dropout=None, offsets=None):
   carry = cell.initial_carry(params, xs.shape[1]) if carry is None else carry
   if dropout.inputs is not None:
     xs = xs * dropout.inputs
+  params = cell.prepare(params)
   inputs = cell.project(params, xs)
   ys = []
   for t in range(xs.shape[0]):
@@ -29,6 +30,9 @@ def loop(cell, params, xs, carry=None, mask=None, dropout=None, offsets=None):
     if dropout.state is not None:
       seen = base.replace_hidden(carry, base.hidden(carry) * dropout.state)
     new, h = cell.update(params, carry, inputs[t], cell.recurrent(params, seen))
+    new, h = zone_by_hand(cell, carry, new, h,
+                          *(None if z is None else z[t]
+                            for z in (dropout.zone_h, dropout.zone_c)))
     if isinstance(offsets, tuple):  # one entry per carry element
       new = tuple(n if o is None else n + o[t] for n, o in zip(new, offsets))
       h = h if offsets[0] is None else h + offsets[0][t]
@@ -46,6 +50,29 @@ def loop(cell, params, xs, carry=None, mask=None, dropout=None, offsets=None):
   return jnp.stack(ys), carry
 
 
+def zone_by_hand(cell, old, new, h, d_h, d_c):
+  """Zoneout: each unit of h (d_h) and of the cell states (d_c) is
+  d * (the value the step read) + (1 - d) * (the value it wrote); for a
+  dilated cell, the oldest state of the buffer and the newest."""
+  dilated = isinstance(cell, cells.Dilated)
+  is_tuple = isinstance(old, tuple)
+  olds, news = (old, new) if is_tuple else ((old,), (new,))
+  read = lambda a: a[0] if dilated else a
+  rates = {0: d_h} | {i: d_c for i in cell.cell_states}
+  out = []
+  for i, (o, n) in enumerate(zip(olds, news)):
+    d = rates.get(i)
+    if d is None:
+      out.append(n)
+    elif dilated:
+      out.append(n.at[-1].set(d * o[0] + (1 - d) * n[-1]))
+    else:
+      out.append(d * o + (1 - d) * n)
+  if d_h is not None:
+    h = d_h * read(olds[0]) + (1 - d_h) * h
+  return (tuple(out) if is_tuple else out[0]), h
+
+
 def _mask_shape(leaf, cell, m):
   """Broadcasts a [B] mask against a carry leaf ([B, ...], or [d, B, ...])."""
   if isinstance(cell, cells.Dilated):
@@ -53,9 +80,10 @@ def _mask_shape(leaf, cell, m):
   return m.shape + (1,) * (leaf.ndim - 1)
 
 
-def assert_trees_close(a, b, atol=1e-5):
+def assert_trees_close(a, b, atol=1e-5, rtol=1e-7):
   jax.tree_util.tree_map(
-      lambda x, y: np.testing.assert_allclose(x, y, atol=atol), a, b)
+      lambda x, y: np.testing.assert_allclose(x, y, atol=atol, rtol=rtol),
+      a, b)
 
 
 def inputs():
@@ -81,6 +109,10 @@ def test_unroll_gradients_equal_python_loop(cell, masked, dropped):
     dropout = recurrence.variational_dropout(
         jax.random.PRNGKey(2), B, D, conftest.HIDDEN, input_rate=0.3,
         state_rate=0.4)
+    zone = recurrence.zoneout(
+        jax.random.PRNGKey(4), T, B, conftest.HIDDEN, h_rate=0.3,
+        c_rate=0.5 if cell.cell_states else 0.0)
+    dropout = dropout._replace(zone_h=zone.zone_h, zone_c=zone.zone_c)
   carry0 = jax.tree_util.tree_map(
       lambda a: (a + 0.3 if jnp.issubdtype(a.dtype, jnp.floating) else a),
       cell.initial_carry(params, B))
@@ -101,7 +133,7 @@ def test_unroll_gradients_equal_python_loop(cell, masked, dropped):
   is_float = lambda a: a.dtype != jax.dtypes.float0
   grads, ref = (jax.tree_util.tree_map(
       lambda a: a if is_float(a) else np.zeros(a.shape), g) for g in (grads, ref))
-  assert_trees_close(grads, ref, atol=2e-5)
+  assert_trees_close(grads, ref, atol=2e-5, rtol=1e-5)
 
 
 def test_offsets_give_the_gradient_with_respect_to_each_hidden_state(cell):
@@ -385,15 +417,78 @@ def test_dropout_rates_outside_zero_one_are_refused(rate):
     recurrence.variational_dropout(KEY, 2, 3, 4, state_rate=rate)
 
 
+def test_zoneout_masks_are_fresh_at_every_step():
+  zone = recurrence.zoneout(KEY, 50, 40, 30, h_rate=0.25, c_rate=0.5)
+  assert set(np.unique(zone.zone_h).tolist()) == {0.0, 1.0}
+  assert abs(float(zone.zone_h.mean()) - 0.25) < 0.02
+  assert abs(float(zone.zone_c.mean()) - 0.5) < 0.02
+  # Each step draws anew: consecutive steps agree only by chance.
+  same = (zone.zone_h[1:] == zone.zone_h[:-1]).mean()
+  assert abs(float(same) - (0.25 ** 2 + 0.75 ** 2)) < 0.02
+  assert recurrence.zoneout(KEY, 5, 4, 3, c_rate=0.5).zone_h is None
+  expectation = recurrence.zoneout(None, 5, 4, 3, h_rate=0.25, train=False)
+  np.testing.assert_array_equal(expectation.zone_h, 0.25)
+
+
+def test_zoneout_keeps_or_updates_each_unit():
+  # h_t = d_t h_{t-1} + (1 - d_t) h~_t and c_t likewise, by hand for an LSTM.
+  cell = cells.get('lstm')
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  zone = recurrence.zoneout(jax.random.PRNGKey(3), T, B, conftest.HIDDEN,
+                            h_rate=0.4, c_rate=0.6)
+  ys, (h, c) = recurrence.unroll(cell, params, xs, dropout=zone)
+  h_ref = c_ref = jnp.zeros((B, conftest.HIDDEN))
+  inputs_ = cell.project(params, xs)
+  for t in range(T):
+    (h_new, c_new), _ = cell.step(params, (h_ref, c_ref), inputs_[t])
+    kept_h, kept_c = zone.zone_h[t] == 1, zone.zone_c[t] == 1
+    h_ref = jnp.where(kept_h, h_ref, h_new)
+    c_ref = jnp.where(kept_c, c_ref, c_new)
+    np.testing.assert_allclose(ys[t], h_ref, atol=1e-6)
+  np.testing.assert_allclose(c, c_ref, atol=1e-6)
+  # Units held at step t are exactly their value at t - 1.
+  held = np.asarray(zone.zone_h[1:] == 1)
+  np.testing.assert_array_equal(np.asarray(ys[1:])[held],
+                                np.asarray(ys[:-1])[held])
+
+
+@pytest.mark.parametrize('name', ['lstm', 'dilated'])
+def test_zoneout_masks_follow_their_steps_in_reverse(name):
+  cell = cells.get(name, **({'base': 'lstm', 'dilation': 2}
+                            if name == 'dilated' else {}))
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  mask = recurrence.lengths_to_mask(LENGTHS, T)
+  zone = recurrence.zoneout(jax.random.PRNGKey(3), T, B, conftest.HIDDEN,
+                            h_rate=0.4, c_rate=0.6)
+  ys, _ = recurrence.unroll(cell, params, xs, mask=mask, reverse=True,
+                            dropout=zone)
+  for b, length in enumerate(LENGTHS.tolist()):
+    flip = lambda a, b=b, length=length: a[:length, b:b + 1][::-1]
+    ref, _ = loop(cell, params, flip(xs), dropout=recurrence.Dropout(
+        zone_h=flip(zone.zone_h), zone_c=flip(zone.zone_c)))
+    np.testing.assert_allclose(ys[:length, b:b + 1], ref[::-1], atol=1e-6)
+
+
+@pytest.mark.parametrize('rate', [-0.1, 1.0])
+def test_zoneout_rates_outside_zero_one_are_refused(rate):
+  with pytest.raises(ValueError, match=f'c_rate={rate}.*zoneout rate'):
+    recurrence.zoneout(KEY, 2, 3, 4, c_rate=rate)
+
+
 @pytest.mark.parametrize('name', ['lstm', 'cwrnn'])
 def test_remat_gives_the_same_values_and_gradients(name):
   cell = cells.get(name, **({'periods': (1, 2, 3)} if name == 'cwrnn' else {}))
   params = conftest.random_params(cell, KEY)
   xs = jax.random.normal(jax.random.PRNGKey(1), (23, B, D))
   mask = recurrence.lengths_to_mask(jnp.array([23, 11, 3]), 23)
+  zone = recurrence.zoneout(KEY, 23, B, conftest.HIDDEN, h_rate=0.2,
+                            c_rate=0.3 if name == 'lstm' else 0.0)
 
   def loss(params, xs, remat):
-    ys, carry = recurrence.unroll(cell, params, xs, mask=mask, remat=remat)
+    ys, carry = recurrence.unroll(cell, params, xs, mask=mask, remat=remat,
+                                  dropout=zone)
     return jnp.sum(ys ** 2) + jnp.sum(cell.hidden(carry))
 
   for argnum in (0, 1):
@@ -463,12 +558,21 @@ def _lstm():
      r'dropout.state has shape \(3, 5\).*\(3, 4\)'),
     (dict(dropout=recurrence.Dropout(inputs=jnp.ones((B,)))),
      r'dropout.inputs has shape \(3,\)'),
+    (dict(dropout=recurrence.Dropout(zone_h=jnp.ones((B, 4)))),
+     r'dropout.zone_h has shape \(3, 4\).*\[T, B, H\] = \(9, 3, 4\)'),
 ])
 def test_bad_input_names_the_argument(kwargs, message):
   cell, params = _lstm()
   xs = kwargs.pop('xs', jnp.ones((T, B, D)))
   with pytest.raises(ValueError, match=message):
     recurrence.unroll(cell, params, xs, **kwargs)
+
+
+def test_zoneout_of_a_cell_state_needs_a_cell_with_one():
+  cell = cells.get('gru')
+  with pytest.raises(ValueError, match="zone_c is not allowed for cell 'gru'"):
+    recurrence.unroll(cell, cell.init(KEY, D, 4), jnp.ones((T, B, D)),
+                      dropout=recurrence.Dropout(zone_c=jnp.ones((T, B, 4))))
 
 
 def test_a_cell_that_is_not_a_cell_is_refused():

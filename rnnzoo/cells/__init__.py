@@ -11,13 +11,18 @@ from rnnzoo import options
 from rnnzoo.cells import base
 from rnnzoo.cells import cwrnn
 from rnnzoo.cells import dilated
+from rnnzoo.cells import exprnn
 from rnnzoo.cells import gru
 from rnnzoo.cells import indrnn
+from rnnzoo.cells import jordan
 from rnnzoo.cells import linear
 from rnnzoo.cells import lstm
 from rnnzoo.cells import min_rnn
+from rnnzoo.cells import mist
+from rnnzoo.cells import nested_lstm
 from rnnzoo.cells import qrnn
 from rnnzoo.cells import ran
+from rnnzoo.cells import scrn
 from rnnzoo.cells import simple_recurrent_unit
 from rnnzoo.cells import vanilla
 
@@ -40,6 +45,13 @@ _REGISTRY = options.Registry('cell', (
     min_rnn.MinLSTM,
     qrnn.QRNN,
     simple_recurrent_unit.SRU,
+    exprnn.ExpRNN,
+    vanilla.NpRNN,
+    vanilla.RIN,
+    scrn.SCRN,
+    mist.MIST,
+    nested_lstm.NestedLSTM,
+    jordan.Jordan,
 ))
 
 names = _REGISTRY.names

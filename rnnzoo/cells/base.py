@@ -34,6 +34,26 @@ state that enters `recurrent`).
 Carries are arrays with the batch as their leading axis, or tuples of them
 whose first element is the hidden state h [B, H].
 
+Two hooks serve cells that need more than a weight and a state:
+
+  prepare(params) -> params       weights derived from the parameters
+                                  (expRNN's W = expm(A)), computed once per
+                                  sequence: `recurrence.unroll` calls it before
+                                  `project` and the scan, and `project`,
+                                  `recurrent` and `update` read the prepared
+                                  params; `step` calls it itself. Gradients
+                                  reach the raw parameters through it, outside
+                                  the scan. The identity for most cells.
+  cell_states: ClassVar           positions in a tuple carry of the cell
+                                  states (the LSTM's c) that zoneout's c rate
+                                  acts on (h itself takes the h rate).
+
+A carry may hold a history of past states (MIST's direct connections to
+h_{t-2}, h_{t-4}, ...): it keeps h first and the older states after it, and
+each step shifts the previous carry's h into the history, so whatever acts on
+h between steps (padding masks, zoneout, diagnostic offsets) reaches the
+history too.
+
 Notation in shapes: T time steps, B batch, D input features, H hidden units,
 G gate blocks.
 """
@@ -128,6 +148,7 @@ class Cell(options.Configurable):
   # How many consecutive steps of xs one step of `project` reads (QRNN's
   # convolution window); 1 for a projection of each step alone.
   project_window: ClassVar[int] = 1
+  cell_states: ClassVar[tuple[int, ...]] = ()
 
   def init(self, key: Array, input_size: int, hidden_size: int) -> Params:
     raise NotImplementedError
@@ -152,25 +173,30 @@ class Cell(options.Configurable):
     """The hidden state h [B, H] held in `carry`."""
     return hidden(carry)
 
+  def prepare(self, params: Params) -> Params:
+    """The params with the weights derived from them added, once per sequence."""
+    return params
+
   def project(self, params: Params, xs: Array) -> Array:
     """xs [T, B, D] -> inputs [T, B, G*H] = xs @ w_x + b."""
     return xs @ params['w_x'] + params['b']
 
   def run(self, params: Params, xs: Array, carry: Carry, *, mask, state_mask,
-          remat: bool, offsets):
+          remat: bool, offsets, zone):
     """Runs the cell forward over xs [T, B, D] from `carry`; returns
     (ys [T, B, H], final carry).
 
     The arguments are those of `recurrence.unroll`, already checked, with
-    the carry given and the input dropout applied; `state_mask` is the
-    dropout mask of the state entering `recurrent` (or None). The default
-    is the sequential scan.
+    the params prepared, the carry given and the input dropout applied;
+    `state_mask` is the dropout mask of the state entering `recurrent` (or
+    None), `zone` the zoneout masks (d_h, d_c) per step (each [T, B, H] or
+    None). The default is the sequential scan.
     """
     # rnnzoo.recurrence imports this module.
     from rnnzoo import recurrence  # pylint: disable=g-import-not-at-top
     return recurrence.sequential(self, params, xs, carry, mask=mask,
                                  state_mask=state_mask, remat=remat,
-                                 offsets=offsets)
+                                 offsets=offsets, zone=zone)
 
   def recurrent(self, params: Params, carry: Carry):
     """h_{t-1} @ w_h: the matmul through which the previous state enters."""
@@ -186,7 +212,12 @@ class Cell(options.Configurable):
     return carry, h
 
   def step(self, params: Params, carry: Carry, inputs_t: Array):
-    """One time step: (carry_{t-1}, inputs_t [B, G*H]) -> (carry_t, h_t [B, H])."""
+    """One time step: (carry_{t-1}, inputs_t [B, G*H]) -> (carry_t, h_t [B, H]).
+
+    `params` are the raw parameters; `inputs_t` is a step of `project` of the
+    prepared ones.
+    """
+    params = self.prepare(params)
     return self.update(params, carry, inputs_t, self.recurrent(params, carry))
 
   def constrain(self, params: Params) -> Params:

@@ -54,8 +54,15 @@ class Dilated(base.Cell):
     return {'base': self.cell.name, 'dilation': self.dilation,
             **self.cell.options()}
 
+  @property
+  def cell_states(self):
+    return self.cell.cell_states
+
   def init(self, key, input_size, hidden_size):
     return self.cell.init(key, input_size, hidden_size)
+
+  def prepare(self, params):
+    return self.cell.prepare(params)
 
   def input_size(self, params):
     return self.cell.input_size(params)
@@ -78,7 +85,8 @@ class Dilated(base.Cell):
   def project(self, params, xs):
     return self.cell.project(params, xs)
 
-  def run(self, params, xs, carry, *, mask, state_mask, remat, offsets):
+  def run(self, params, xs, carry, *, mask, state_mask, remat, offsets,
+          zone):
     """The base cell's `run` over d interleaved sub-sequences.
 
     Time t = s*d + k becomes step s of sub-sequence k, batch row k*B + b:
@@ -104,6 +112,7 @@ class Dilated(base.Cell):
             lambda a: a.reshape((d * batch_size,) + a.shape[2:]), carry),
         mask=fold(mask), remat=remat,
         offsets=jax.tree_util.tree_map(fold, offsets),
+        zone=jax.tree_util.tree_map(fold, zone),
         state_mask=None if state_mask is None else jnp.tile(state_mask,
                                                             (d, 1)))
     ys = ys.reshape((sub_steps * d, batch_size) + ys.shape[2:])[:num_steps]

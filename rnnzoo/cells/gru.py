@@ -5,6 +5,7 @@ import dataclasses
 import jax.numpy as jnp
 
 from rnnzoo.cells import base
+from rnnzoo.cells import layer_norm
 
 sigmoid = base.sigmoid
 
@@ -26,22 +27,71 @@ class GRU(base.Cell):
   of the published paper (the reset gate scales h before the matmul; v3).
   Parameters: w_x [D, 3H], w_h [H, 3H], b [3H], gate blocks r, z, n, plus
   b_hn [H] when reset_after; carry h. Zero biases.
+
+  norm='layer' normalises the pre-activations as the layer-normalised GRU
+  of Ba, Kiros & Hinton 2016 ("Layer normalization", arXiv:1607.06450) does
+  in its authors' code (ryankiros/layer-norm, lngru_layer): the input and
+  the recurrent matmul outputs each in two groups, [r, z] jointly and the
+  candidate's n alone, the candidate's recurrent term before the reset gate
+  scales it (reset_after=True) or after the gated state's matmul
+  (reset_after=False):
+
+    [x_r, x_z, x_n] = LN(x_t W_x; g_x, beta_x) + b
+    [a_r, a_z] = LN(h_{t-1} W_h[:, rz]; g_h[rz], beta_h[rz])
+    n_t = tanh(x_n + r_t * LN(h_{t-1} W_h[:, n]))       reset_after
+    n_t = tanh(x_n + LN((r_t * h_{t-1}) W_h[:, n]))     otherwise
+
+  with g_h[n], beta_h[n] in the candidate's LN (norm='layer_per_gate': r
+  and z normalised apart too; see `rnnzoo.cells.layer_norm`). The bias b is added after the normalisation
+  as in the paper's LSTM, and beta_h[n] takes the place of b_hn, which is
+  then not a parameter. Extra parameters g_x, beta_x, g_h, beta_h [3H]:
+  gains 1, biases 0.
   """
 
   name = 'gru'
   blocks = 3
   reset_after: bool = True
+  norm: str = ''
 
   def validate(self):
     base.check_bool('reset_after', self.reset_after)
+    base.check_choice('norm', self.norm, layer_norm.KINDS)
 
   def init(self, key, input_size, hidden_size):
     base.check_sizes(input_size, hidden_size)
     w_x, w_h = base.block_weights(key, input_size, hidden_size, 3, 3)
     params = {'w_x': w_x, 'w_h': w_h, 'b': jnp.zeros(3 * hidden_size)}
-    if self.reset_after:
+    if self.norm:
+      params |= layer_norm.params('x', 3 * hidden_size)
+      params |= layer_norm.params('h', 3 * hidden_size)
+    elif self.reset_after:
       params['b_hn'] = jnp.zeros(hidden_size)
     return params
+
+  def _groups(self):
+    """Normalisation groups of the gate blocks r, z (and of n on its own)."""
+    return layer_norm.groups(self.norm, (2,))
+
+  def _norm_rz(self, params, a_rz):
+    """The recurrent pre-activations of r and z, normalised when `norm`."""
+    if not self.norm:
+      return a_rz
+    rz = slice(0, a_rz.shape[-1])
+    return layer_norm.layer_norm(a_rz, params['g_h'][rz], params['beta_h'][rz],
+                                 self._groups())
+
+  def _norm_n(self, params, a_n):
+    """The candidate's recurrent term, normalised when `norm`."""
+    if not self.norm:
+      return a_n
+    n = slice(2 * a_n.shape[-1], None)
+    return layer_norm.layer_norm(a_n, params['g_h'][n], params['beta_h'][n])
+
+  def project(self, params, xs):
+    if not self.norm:
+      return super().project(params, xs)
+    return layer_norm.apply(params, 'x', xs @ params['w_x'],
+                            self._groups() + (1,)) + params['b']
 
   def recurrent(self, params, carry):
     if self.reset_after:
@@ -52,15 +102,17 @@ class GRU(base.Cell):
   def forward(self, params, carry, inputs_t, r):
     x_r, x_z, x_n = jnp.split(inputs_t, 3, axis=-1)
     if self.reset_after:
-      a_r, a_z, a_n = jnp.split(r, 3, axis=-1)
+      a_rz, a_n = jnp.split(r, [2 * carry.shape[-1]], axis=-1)
+      a_r, a_z = jnp.split(self._norm_rz(params, a_rz), 2, axis=-1)
       reset = sigmoid(x_r + a_r)
-      n = jnp.tanh(x_n + reset * (a_n + params['b_hn']))
+      n = jnp.tanh(x_n + reset * (self._norm_n(params, a_n) +
+                                  params.get('b_hn', 0.0)))
     else:
       a_rz, h_prev = r
-      a_r, a_z = jnp.split(a_rz, 2, axis=-1)
+      a_r, a_z = jnp.split(self._norm_rz(params, a_rz), 2, axis=-1)
       reset = sigmoid(x_r + a_r)
       w_hn = params['w_h'][:, 2 * carry.shape[-1]:]
-      n = jnp.tanh(x_n + (reset * h_prev) @ w_hn)
+      n = jnp.tanh(x_n + self._norm_n(params, (reset * h_prev) @ w_hn))
     z = sigmoid(x_z + a_z)
     h = (1 - z) * n + z * carry
     return h, h, {'r': reset, 'z': z}

@@ -86,10 +86,13 @@ class LinearCell(base.Cell):
     zeros = super().initial_carry(params, batch_size)
     return self.carry(zeros, zeros)
 
-  def run(self, params, xs, carry, *, mask, state_mask, remat, offsets):
-    if not self.parallel:
+  def run(self, params, xs, carry, *, mask, state_mask, remat, offsets,
+          zone):
+    """The associative scan when `parallel`, unless zoneout is on (it runs
+    step by step); otherwise the sequential scan."""
+    if not self.parallel or zone != (None, None):
       return super().run(params, xs, carry, mask=mask, state_mask=state_mask,
-                         remat=remat, offsets=offsets)
+                         remat=remat, offsets=offsets, zone=zone)
     from rnnzoo import recurrence  # pylint: disable=g-import-not-at-top
     return recurrence.parallel(self, params, xs, carry, mask=mask,
                                state_mask=state_mask, remat=remat,

@@ -5,17 +5,24 @@ import dataclasses
 import jax.numpy as jnp
 
 from rnnzoo.cells import base
+from rnnzoo.cells import layer_norm
 
 sigmoid = base.sigmoid
 
 
-def _lstm_weights(key, input_size, hidden_size, forget_bias):
-  """w_x [D, 4H], w_h [H, 4H] and b [4H] with b_f = forget_bias (gates i, f, g, o)."""
+def _lstm_weights(key, input_size, hidden_size, forget_bias, norm):
+  """w_x [D, 4H], w_h [H, 4H] and b [4H] with b_f = forget_bias (gates i, f,
+  g, o), and the layer-norm gains and biases when `norm` is set."""
   base.check_sizes(input_size, hidden_size)
   w_x, w_h = base.block_weights(key, input_size, hidden_size, 4, 4)
   b = jnp.zeros(4 * hidden_size, jnp.float32)
   b = b.at[hidden_size:2 * hidden_size].set(forget_bias)
-  return {'w_x': w_x, 'w_h': w_h, 'b': b}
+  params = {'w_x': w_x, 'w_h': w_h, 'b': b}
+  if norm:
+    for name, size in (('x', 4 * hidden_size), ('h', 4 * hidden_size),
+                       ('c', hidden_size)):
+      params |= layer_norm.params(name, size)
+  return params
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,19 +43,63 @@ class LSTM(base.Cell):
   no_gate='i', 'f' or 'o' fixes that gate to 1, the ablations of Jozefowicz
   et al. (NIG, NFG, NOG); its block of weights is then unused and not
   counted by `num_params`.
+
+  norm='layer' is the layer-normalised LSTM of Ba, Kiros & Hinton 2016
+  ("Layer normalization", arXiv:1607.06450, supplementary material):
+
+    [z_i, z_f, z_g, z_o] = LN(x_t W_x; g_x, beta_x)
+                           + LN(h_{t-1} W_h; g_h, beta_h) + b
+    c_t = sigmoid(z_f) * c_{t-1} + sigmoid(z_i) * tanh(z_g)
+    h_t = sigmoid(z_o) * tanh(LN(c_t; g_c, beta_c))
+
+  with each LN over all 4H pre-activations of one example at one step, as
+  in the paper (norm='layer_per_gate': over each gate's H on its own; see
+  `rnnzoo.cells.layer_norm`). The input side is normalised in `project`,
+  row by row, so per step. Extra parameters g_x, beta_x, g_h, beta_h [4H]
+  and g_c, beta_c [H]: gains 1, biases 0. The carried c is the cell state
+  before its normalisation. Not combined with no_gate.
   """
 
   name = 'lstm'
   blocks = 4
+  cell_states = (1,)
   forget_bias: float = 1.0
   no_gate: str = ''
+  norm: str = ''
 
   def validate(self):
     base.check_number('forget_bias', self.forget_bias)
     base.check_choice('no_gate', self.no_gate, ('', 'i', 'f', 'o'))
+    base.check_choice('norm', self.norm, layer_norm.KINDS)
+    if self.norm and self.no_gate:
+      raise ValueError(f'no_gate={self.no_gate!r} is not allowed with norm='
+                       f'{self.norm!r}: the ablations are of the plain LSTM '
+                       "(give no_gate='' or norm='')")
 
   def init(self, key, input_size, hidden_size):
-    return _lstm_weights(key, input_size, hidden_size, self.forget_bias)
+    return _lstm_weights(key, input_size, hidden_size, self.forget_bias,
+                         self.norm)
+
+  def _groups(self):
+    return layer_norm.groups(self.norm, (4,))
+
+  def project(self, params, xs):
+    if not self.norm:
+      return super().project(params, xs)
+    return layer_norm.apply(params, 'x', xs @ params['w_x'],
+                            self._groups()) + params['b']
+
+  def _preactivations(self, params, inputs_t, r):
+    """[z_i, z_f, z_g, z_o], the recurrent part normalised when `norm`."""
+    if self.norm:
+      r = layer_norm.apply(params, 'h', r, self._groups())
+    return jnp.split(inputs_t + r, 4, axis=-1)
+
+  def _output(self, params, o, c):
+    """h_t = o * tanh(c_t), c_t normalised first when `norm`."""
+    if self.norm:
+      c = layer_norm.apply(params, 'c', c)
+    return o * jnp.tanh(c)
 
   def _open(self, gate: str, value):
     """The gate's activation, or 1 if it is the ablated one."""
@@ -68,11 +119,11 @@ class LSTM(base.Cell):
 
   def forward(self, params, carry, inputs_t, r):
     _, c = carry
-    z_i, z_f, z_g, z_o = jnp.split(inputs_t + r, 4, axis=-1)
+    z_i, z_f, z_g, z_o = self._preactivations(params, inputs_t, r)
     i, f, o = (self._open(g, sigmoid(z))
                for g, z in (('i', z_i), ('f', z_f), ('o', z_o)))
     c = f * c + i * jnp.tanh(z_g)
-    h = o * jnp.tanh(c)
+    h = self._output(params, o, c)
     return (h, c), h, {'i': i, 'f': f, 'o': o}
 
 
@@ -89,7 +140,8 @@ class Peephole(LSTM):
     h_t = o_t * tanh(c_t)
 
   The peepholes p_i, p_f, p_o [H] are diagonal and start at zero, so the cell
-  starts as the LSTM. Other parameters, gate order and carry as `lstm`.
+  starts as the LSTM. Other parameters, gate order, carry and `norm` as
+  `lstm` (with norm, the peepholes read the unnormalised c).
   Unlike Gers et al.'s truncated gradient, backpropagation here flows through
   the peepholes into the cell state.
   """
@@ -97,16 +149,17 @@ class Peephole(LSTM):
   name = 'peephole'
 
   def init(self, key, input_size, hidden_size):
-    params = _lstm_weights(key, input_size, hidden_size, self.forget_bias)
+    params = _lstm_weights(key, input_size, hidden_size, self.forget_bias,
+                           self.norm)
     zeros = jnp.zeros(hidden_size, jnp.float32)
     return params | {'p_i': zeros, 'p_f': zeros, 'p_o': zeros}
 
   def forward(self, params, carry, inputs_t, r):
     _, c_prev = carry
-    z_i, z_f, z_g, z_o = jnp.split(inputs_t + r, 4, axis=-1)
+    z_i, z_f, z_g, z_o = self._preactivations(params, inputs_t, r)
     i = self._open('i', sigmoid(z_i + params['p_i'] * c_prev))
     f = self._open('f', sigmoid(z_f + params['p_f'] * c_prev))
     c = f * c_prev + i * jnp.tanh(z_g)
     o = self._open('o', sigmoid(z_o + params['p_o'] * c))
-    h = o * jnp.tanh(c)
+    h = self._output(params, o, c)
     return (h, c), h, {'i': i, 'f': f, 'o': o}

@@ -25,6 +25,7 @@ class RAN(base.Cell):
 
   name = 'ran'
   blocks = 3
+  cell_states = (1,)
   activation: str = 'tanh'
 
   def validate(self):
