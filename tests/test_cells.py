@@ -110,7 +110,7 @@ def test_unknown_option_names_the_valid_ones():
     ('sru', {'activation': 'relu'}, r"activation='relu'.*\['tanh', 'identity'\]"),
     # Options only some cells have: the error names the cells that do.
     ('lstm', {'parallel': True}, r"'lstm' has no option 'parallel' \(given True\): its "
-     r"options are \['forget_bias', 'no_gate'\]; 'parallel' is an option of "
+     r"options are \['forget_bias', 'no_gate', 'norm'\]; 'parallel' is an option of "
      r"\['mingru', 'minlstm', 'qrnn', 'sru'\]"),
     ('qrnn', {'log_space': True}, r"'qrnn' has no option 'log_space' \(given True\): its "
      r"options are \['parallel', 'window', 'pooling'\]; 'log_space' is an option of "
