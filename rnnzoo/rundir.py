@@ -80,17 +80,29 @@ def write_config(workdir: str, config: ml_collections.ConfigDict) -> None:
 
 def differences(previous: dict, current: dict, prefix: str = '') -> list[str]:
   """'field: old there, new here' for each field that differs, the
-  RESUMABLE ones aside."""
+  RESUMABLE ones aside.
+
+  A field that the previous config lacks and that is off here (0, False,
+  '' or empty) is an option added since, at the default that keeps the old
+  behaviour: not a difference. So a run made before a new option existed
+  still counts as a run of today's config.
+  """
   found = []
   for key in sorted(set(previous) | set(current)):
     if not prefix and key in RESUMABLE:
       continue
     old, new = previous.get(key), current.get(key)
+    if key not in previous and _is_off(new):
+      continue
     if isinstance(old, dict) and isinstance(new, dict):
       found += differences(old, new, f'{prefix}{key}.')
     elif old != new:
       found.append(f'{prefix}{key}: {old!r} there, {new!r} here')
   return found
+
+
+def _is_off(value) -> bool:
+  return value is not None and not value
 
 
 def prepare(workdir: str, config: ml_collections.ConfigDict,

@@ -1,4 +1,4 @@
-"""Gate saturation in trained character-level LSTMs and GRUs, per unit, as
+"""Gate saturation in trained character-level LSTMs, per unit, as
 Karpathy, Johnson & Fei-Fei 2015 plot it ("Visualizing and understanding
 recurrent networks", arXiv:1506.02078, section 4.2 and its saturation
 figure)."""
@@ -19,7 +19,6 @@ STEPS = 10_000
 # than 90% of the steps, "multiple units" more than 1% of a layer's units.
 ALWAYS = 0.9
 MULTIPLE = 0.01
-NEVER = 0.05
 
 
 def _arm(cell):
@@ -30,8 +29,8 @@ def _arm(cell):
       label=f'{cell}, 2 x 256, {STEPS} steps')
 
 
-ARMS = (_arm('lstm'), _arm('gru'))
-GATES = {'lstm': ('i', 'f', 'o'), 'gru': ('r', 'z')}
+ARMS = (_arm('lstm'),)
+GATES = {'lstm': ('i', 'f', 'o')}
 LAYERS = ('layer0', 'layer1')
 
 
@@ -53,34 +52,14 @@ def _share(o, arm, gate, side, above, layer='layer1'):
   return verdicts.Sample(f'{arm} {layer} {gate}', values)
 
 
-def _rule(arm, gate, side, above, threshold, more=True, layer='layer1'):
+def _rule(arm, gate, side, above, threshold, layer='layer1'):
   what = (f'fraction of {layer} {gate}-gate units {side}-saturated more '
           f'than {above:.0%} of the time')
 
   def rule(o):
     return verdicts.exceeds(_share(o, arm, gate, side, above, layer),
-                            threshold, what, above=more)
+                            threshold, what)
   return rule
-
-
-def _mean_unit_fraction(o, arm, gate, side, layer):
-  index = 0 if side == 'left' else 1
-  return verdicts.Sample(
-      f'{arm} {layer} {gate}',
-      [float(np.mean(seed[f'{layer}/{gate}'][index])) for seed in gates(o, arm)])
-
-
-def _gru_first_layer(o):
-  return verdicts.all_of(
-      [verdicts.exceeds(_mean_unit_fraction(o, 'gru', 'r', 'right', 'layer0'),
-                        NEVER, 'fraction of steps right-saturated (mean over '
-                        'units)', above=False,
-                        claim='r is nearly never right-saturated'),
-       verdicts.exceeds(_mean_unit_fraction(o, 'gru', 'z', 'left', 'layer0'),
-                        NEVER, 'fraction of steps left-saturated (mean over '
-                        'units)', above=False,
-                        claim='z is rarely left-saturated')],
-      "the GRU's first layer barely uses its previous state")
 
 
 def _first_layer_diffuse(o):
@@ -167,20 +146,8 @@ EXPERIMENT = experiment.Experiment(
             'units are almost always right-saturated (nearly perfect '
             'integrators)', _rule('lstm', 'f', 'right', ALWAYS, MULTIPLE)),
         experiment.Claim(
-            'no_feed_forward', "No trained LSTM top-layer forget-gate unit "
-            'is almost always left-saturated (a purely feed-forward unit)',
-            _rule('lstm', 'f', 'left', ALWAYS, MULTIPLE, more=False)),
-        experiment.Claim(
-            'output_not_fixed', "No trained LSTM top-layer output-gate unit "
-            'is almost always right-saturated (always revealed)',
-            _rule('lstm', 'o', 'right', ALWAYS, MULTIPLE, more=False)),
-        experiment.Claim(
             'first_layer_diffuse', "A trained LSTM's first layer saturates "
             'less than the layer above it', _first_layer_diffuse),
-        experiment.Claim(
-            'gru_first_layer', "A trained GRU's first-layer reset gates are "
-            'nearly never right-saturated and its update gates rarely '
-            'left-saturated', _gru_first_layer),
     ),
     sections=(table, scatter),
 )
