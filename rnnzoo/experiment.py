@@ -217,13 +217,15 @@ class Outcomes:
     """The arm's seeds as a `verdicts.Sample`; a ValueError (which the
     report turns into 'not run') until `arm` has finished all its seeds."""
     values = self.values(arm, metric)
-    self._check_finished(arm, values)
+    self.check_finished(arm)
     return verdicts.Sample(self.experiment.arm(arm).label or arm, values)
 
-  def _check_finished(self, arm: str, values: list[float]) -> None:
+  def check_finished(self, arm: str) -> None:
+    """NotFinished unless every seed of `arm` is done or diverged."""
     expected = self.experiment.arm(arm).seeds
-    if len(values) + self.diverged(arm) < expected:
-      raise NotFinished(f'arm {arm!r} has finished {len(values)} of its '
+    final = int(self.runs(arm)['status'].isin(['done', 'diverged']).sum())
+    if final < expected:
+      raise NotFinished(f'arm {arm!r} has finished {final} of its '
                         f'{expected} seeds')
 
   def best_values(self, arm: str, metric: str | None = None) -> list[float]:
@@ -247,8 +249,8 @@ class Outcomes:
     finished their seeds."""
     means = {}
     for arm in arms:
+      self.check_finished(arm)
       values = self.values(arm, metric)
-      self._check_finished(arm, values)
       if values:
         means[arm] = float(np.mean(values))
     if not means:

@@ -36,10 +36,11 @@ def _clipping_rescues(cell):
   """At some rate every unclipped run fails while the clipped ones learn."""
 
   def rule(o):
-    rescued, not_rescued, parts = [], [], []
+    rescued, not_rescued, undecided, parts = [], [], [], []
     for lr in RATES[cell]:
       plain, clipped = _name(cell, lr, 0.0), _name(cell, lr, CLIP_NORM)
-      o.sample(plain), o.sample(clipped)  # NotFinished until both have run
+      o.check_finished(plain)
+      o.check_finished(clipped)
       if _failed(o, plain) < o.experiment.arm(plain).seeds:
         continue
       values = o.values(clipped)
@@ -51,11 +52,11 @@ def _clipping_rescues(cell):
                                 METRIC, False, fraction=LEARNS)
       (rescued if verdict.outcome == verdicts.SUPPORTED else
        not_rescued if verdict.outcome == verdicts.CONTRADICTED else
-       []).append(lr)
+       undecided).append(lr)
       parts.append(f'lr {lr:g}: every unclipped run fails; clipped, '
                    f'{verdict.outcome} ({verdict.finding})')
     outcome = (verdicts.SUPPORTED if rescued else
-               verdicts.CONTRADICTED if not_rescued else
+               verdicts.CONTRADICTED if not_rescued and not undecided else
                verdicts.INCONCLUSIVE)
     finding = ('; '.join(parts) if parts else
                'no learning rate made every unclipped run fail, so the '
