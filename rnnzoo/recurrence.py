@@ -271,6 +271,7 @@ def _check_inputs(cell, params, xs, carry, mask, dropout, offsets):
   if offsets is not None:
     _check_offsets(cell, params, offsets, num_steps, batch_size, hidden_size)
   if dropout is not None:
+    per_step_shape = (num_steps, batch_size, hidden_size)
     for field, size in (('inputs', input_size), ('state', hidden_size)):
       m = getattr(dropout, field)
       if m is not None and m.shape != (batch_size, size):
@@ -674,7 +675,8 @@ def _linear_scan(cell, params, inputs, carry, mask, state_mask, offsets,
   the state (a = 1, b = 0) and outputs 0; the state dropout mask multiplies
   the hidden state entering the step, which for a cell whose carry is its
   state c scales a_t (and for a carry (h, c) leaves c alone); an offset on
-  the state c adds to b_t, one on h (when h is not c) to h_t.
+  the state c moves c_t and every later state, one on h (when h is not c)
+  moves h_t.
   """
   del zone  # always NO_ZONEOUT: see `parallel`
   valid = None if mask is None else mask[..., None]
@@ -700,17 +702,20 @@ def _linear_scan(cell, params, inputs, carry, mask, state_mask, offsets,
     a, b = cell.coefficients(params, inputs)
     if drop_state:
       a = a * state_mask
-    if extra is not None:
-      b, extra = b + extra, None
     if valid is not None:
       a = jnp.where(valid, a, 1.0)
       b = jnp.where(valid, b, 0.0)
     c = linear_recurrence(a, b, c0)
+  # What the output reads: c_t before step t's offset when the offset moves
+  # only the carried c (the sequential scan adds it after the step), after
+  # it when c is the output too.
+  c_read = c
   if extra is not None:
     if valid is not None:
       extra = jnp.where(valid, extra, 0.0)
     c = c + linear_recurrence(a, extra, jnp.zeros_like(c0))
-  h = cell.output(params, inputs, c)
+    c_read = c if cell.output_is_state else c - extra
+  h = cell.output(params, inputs, c_read)
   if h_offset is not None:
     h = h + h_offset
   if valid is not None:
