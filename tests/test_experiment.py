@@ -119,9 +119,11 @@ def test_every_experiment_is_a_spec_whose_configs_build(name):
 def test_committed_runs_are_runs_of_their_arms(name):
   spec = experiments.load(name)
   runs = experiment.runs_dir(experiments.folder(name))
-  if not os.path.isdir(runs):
-    pytest.skip(f'{name} has no committed runs yet')
-  for run in rundir.find_runs(runs):
+  try:
+    found = rundir.find_runs(runs)
+  except ValueError:
+    pytest.skip(f'{name} has no runs yet')
+  for run in found:
     arm_name, seed = os.path.relpath(run, runs).split(os.sep)
     config = spec.arm(arm_name).configs(ROOT)[int(seed.split('=')[1])]
     committed = rundir.read_config(run)
