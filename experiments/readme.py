@@ -48,7 +48,7 @@ def _cell_table(specs) -> str:
       cells.append(f'{np.mean(values):.3g} ± {np.std(values, ddof=1):.2g} '
                    f'({len(values)}/{seeds})' if len(values) > 1 else
                    (f'{values[0]:.3g} (1/{seeds})' if values else
-                    ('not run' if arm else '')))
+                    ('pending' if arm else '')))
     lines.append('| ' + ' | '.join(cells) + ' |')
   lines.append('| ' + ' | '.join(baselines) + ' |')
   return '\n'.join(lines)
@@ -67,8 +67,8 @@ def results_section() -> str:
       'Every number here is made from the run files committed under '
       '`experiments/NAME/runs` (`python -m experiments --readme`). Each '
       'cell of the table is the mean ± std over seeds of the final test '
-      'metric, with finished / planned seeds; an arm that has not run says '
-      'so. Lower is better for MSE and cross-entropy.')
+      'metric, with finished / planned seeds; an arm that has not finished says '
+      'pending. Lower is better for MSE and cross-entropy.')
   verdict_intro = (
       'Each claim gets a verdict from its per-seed numbers by the rule its '
       "experiment's README states: supported, contradicted or inconclusive "
