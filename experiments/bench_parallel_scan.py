@@ -14,17 +14,14 @@ Its flags --repeats and --out are bench_throughput.py's.
       --out=experiments/results/bench_parallel_scan.md
 """
 
-import time
 
 from absl import app
 from absl import flags
 import jax
-import jax.numpy as jnp
 import torch
 
 from experiments import bench_throughput
 from rnnzoo import cells
-from rnnzoo import recurrence
 
 BATCH, FEATURES, HIDDEN = 16, 32, 128
 LENGTHS = (128, 512, 2048, 8192)
@@ -41,18 +38,6 @@ CONTENDERS = (
 TORCH_LSTM = 'torch nn.LSTM'
 
 
-def rnnzoo_contender(cell, params, xs):
-  """A timed call, its compile time (s) and peak temporary memory (MiB)."""
-  grad = jax.jit(jax.grad(
-      lambda p, x: jnp.sum(recurrence.unroll(cell, p, x)[0]), argnums=(0, 1)))
-  start = time.perf_counter()
-  compiled = grad.lower(params, xs).compile()
-  compile_s = time.perf_counter() - start
-  memory = compiled.memory_analysis().temp_size_in_bytes / 2**20
-  return (lambda: jax.block_until_ready(compiled(params, xs)), compile_s,
-          memory)
-
-
 def bench_length(steps, repeats):
   """{label: tokens/s}, {label: (compile s, MiB)} at sequence length T."""
   xs = jax.random.normal(jax.random.PRNGKey(0), (steps, BATCH, FEATURES))
@@ -60,7 +45,7 @@ def bench_length(steps, repeats):
   for label, name, options in CONTENDERS:
     cell = cells.get(name, **options)
     params = cell.init(jax.random.PRNGKey(1), FEATURES, HIDDEN)
-    run, compile_s, memory = rnnzoo_contender(cell, params, xs)
+    run, compile_s, memory = bench_throughput.jax_contender(cell, params, xs)
     contenders[label], costs[label] = run, (compile_s, memory)
   contenders[TORCH_LSTM] = bench_throughput.torch_fused_contender(
       torch.nn.LSTM, xs, HIDDEN)

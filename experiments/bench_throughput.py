@@ -55,13 +55,16 @@ def _cell(name):
 
 
 def jax_contender(cell, params, xs):
-  """A timed call and its compile time."""
+  """A timed call, its compile time (s) and the peak temporary memory (MiB)
+  of the compiled gradient."""
   grad = jax.jit(jax.grad(
       lambda p, x: jnp.sum(recurrence.unroll(cell, p, x)[0]), argnums=(0, 1)))
   start = time.perf_counter()
   compiled = grad.lower(params, xs).compile()
   compile_s = time.perf_counter() - start
-  return lambda: jax.block_until_ready(compiled(params, xs)), compile_s
+  memory = compiled.memory_analysis().temp_size_in_bytes / 2**20
+  return (lambda: jax.block_until_ready(compiled(params, xs)), compile_s,
+          memory)
 
 
 def flax_contender(xs, hidden):
@@ -121,7 +124,7 @@ def bench_shape(shape, names, repeats, with_loops):
   for name in names:
     cell = _cell(name)
     params = cell.init(jax.random.PRNGKey(1), features, hidden)
-    contenders[f'rnnzoo {name}'], compile_s[name] = jax_contender(
+    contenders[f'rnnzoo {name}'], compile_s[name], _ = jax_contender(
         cell, params, xs)
     if with_loops and torch_loops.has_loop(cell):
       contenders[f'torch loop {name}'] = torch_loop_contender(cell, params, xs)
