@@ -16,6 +16,7 @@ from rnnzoo.tasks import imdb
 from rnnzoo.tasks import lookahead
 from rnnzoo.tasks import mnist
 from rnnzoo.tasks import mnist1d
+from rnnzoo.tasks import selective_copy
 
 Task = base.Task
 
@@ -27,6 +28,7 @@ _REGISTRY = options.Registry('task', (
     char_lm.CharLM,
     imdb.IMDB,
     lookahead.Lookahead,
+    selective_copy.SelectiveCopy,
 ))
 
 names = _REGISTRY.names
