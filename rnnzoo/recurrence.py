@@ -166,7 +166,7 @@ def unroll(cell: base.Cell, params, xs: Array, carry=None, *,
                   zone=(dropout.zone_h, dropout.zone_c))
 
 
-def bidirectional(cell: base.Cell, params, xs: Array, *,
+def bidirectional(cell: base.Cell, params, xs: Array, carry=None, *,
                   mask: Array | None = None, dropout=None,
                   remat: bool = False, offsets=None):
   """A forward and a backward pass of `cell` over `xs`, outputs concatenated.
@@ -174,6 +174,8 @@ def bidirectional(cell: base.Cell, params, xs: Array, *,
   Args:
     cell, xs, mask, remat: as in `unroll`.
     params: the pair (forward params, backward params).
+    carry: None, or the pair (forward initial carry, backward initial carry);
+      the backward pass starts from its carry at the last valid step.
     dropout: None, or the pair (forward Dropout, backward Dropout).
     offsets: None, or the pair (forward offsets, backward offsets).
 
@@ -184,10 +186,12 @@ def bidirectional(cell: base.Cell, params, xs: Array, *,
   params_fw, params_bw = params
   dropout_fw, dropout_bw = dropout or (None, None)
   offsets_fw, offsets_bw = offsets or (None, None)
-  ys_fw, carry_fw = unroll(cell, params_fw, xs, mask=mask, dropout=dropout_fw,
-                           remat=remat, offsets=offsets_fw)
-  ys_bw, carry_bw = unroll(cell, params_bw, xs, mask=mask, reverse=True,
-                           dropout=dropout_bw, remat=remat, offsets=offsets_bw)
+  initial_fw, initial_bw = carry or (None, None)
+  ys_fw, carry_fw = unroll(cell, params_fw, xs, initial_fw, mask=mask,
+                           dropout=dropout_fw, remat=remat, offsets=offsets_fw)
+  ys_bw, carry_bw = unroll(cell, params_bw, xs, initial_bw, mask=mask,
+                           reverse=True, dropout=dropout_bw, remat=remat,
+                           offsets=offsets_bw)
   return jnp.concatenate([ys_fw, ys_bw], axis=-1), (carry_fw, carry_bw)
 
 
@@ -198,7 +202,7 @@ def stack(layers: Sequence[tuple[base.Cell, object]], xs: Array, *,
           mask: Array | None = None, bidirectional: bool = False,
           dropouts: Sequence | None = None, remat: bool = False,
           between: Callable[[int, Array], Array] | None = None,
-          offsets: Sequence | None = None):
+          offsets: Sequence | None = None, carries: Sequence | None = None):
   """Runs layers one above the other, each reading the outputs of the last.
 
   Args:
@@ -210,20 +214,28 @@ def stack(layers: Sequence[tuple[base.Cell, object]], xs: Array, *,
     between: applied as between(index, inputs) to each layer's inputs (a
       per-step dropout, say).
     offsets: None, or one entry per layer, passed as that layer's `offsets`.
+    carries: None (zeros), or one initial carry per layer, bottom first (a
+      (forward, backward) pair when bidirectional), as the final carries
+      returned here (an encoder's, say).
 
   Returns:
     The top layer's outputs and the list of every layer's final carry.
   """
+  if carries is not None and len(carries) != len(layers):
+    raise ValueError(f'carries has {len(carries)} entries: give one initial '
+                     f'carry per layer ({len(layers)}), or None for zeros')
   run = _bidirectional if bidirectional else unroll
-  carries = []
+  finals = []
   for index, (cell, params) in enumerate(layers):
     dropout = dropouts[index] if dropouts is not None else None
     if between is not None:
       xs = between(index, xs)
-    xs, carry = run(cell, params, xs, mask=mask, dropout=dropout, remat=remat,
+    xs, carry = run(cell, params, xs,
+                    None if carries is None else carries[index], mask=mask,
+                    dropout=dropout, remat=remat,
                     offsets=None if offsets is None else offsets[index])
-    carries.append(carry)
-  return xs, carries
+    finals.append(carry)
+  return xs, finals
 
 
 # ----------------------------------------------------------------------------

@@ -509,6 +509,67 @@ def test_stack_equals_layers_by_hand():
   assert_trees_close(carries, [carry0, carry1])
 
 
+def _random_carry(cell, params, key):
+  """A carry of the cell's structure with random float entries."""
+  carry = cell.initial_carry(params, B)
+  leaves, tree = jax.tree_util.tree_flatten(carry)
+  keys = jax.random.split(key, len(leaves))
+  return jax.tree_util.tree_unflatten(tree, [
+      jax.random.normal(k, a.shape, a.dtype) if _is_float(a) else a
+      for k, a in zip(keys, leaves)])
+
+
+def _is_float(a):
+  return jnp.issubdtype(a.dtype, jnp.floating)
+
+
+def test_stack_starts_from_given_carries_as_layers_by_hand():
+  layers = [(cells.get('lstm'), conftest.random_params(cells.get('lstm'), KEY)),
+            (cells.get('gru'), conftest.random_params(
+                cells.get('gru'), jax.random.PRNGKey(4), conftest.HIDDEN))]
+  starts = [_random_carry(cell, params, jax.random.PRNGKey(10 + i))
+            for i, (cell, params) in enumerate(layers)]
+  xs = inputs()
+  mask = recurrence.lengths_to_mask(LENGTHS, T)
+  ys, carries = recurrence.stack(layers, xs, mask=mask, carries=starts)
+  first, carry0 = recurrence.unroll(*layers[0], xs, starts[0], mask=mask)
+  second, carry1 = recurrence.unroll(*layers[1], first, starts[1], mask=mask)
+  np.testing.assert_allclose(ys, second, atol=1e-6)
+  assert_trees_close(carries, [carry0, carry1])
+  zero_start, _ = recurrence.stack(layers, xs, mask=mask)
+  assert not np.allclose(ys, zero_start)
+
+
+def test_bidirectional_stack_starts_from_given_pairs_as_loops_by_hand():
+  cell = cells.get('lstm')
+  params = (conftest.random_params(cell, KEY),
+            conftest.random_params(cell, jax.random.PRNGKey(5)))
+  starts = (_random_carry(cell, params[0], jax.random.PRNGKey(6)),
+            _random_carry(cell, params[1], jax.random.PRNGKey(7)))
+  xs = inputs()
+  mask = recurrence.lengths_to_mask(LENGTHS, T)
+  ys, [(carry_fw, carry_bw)] = recurrence.stack(
+      [(cell, params)], xs, mask=mask, bidirectional=True, carries=[starts])
+  row = lambda carry, b: jax.tree_util.tree_map(lambda a: a[b:b + 1], carry)
+  for b, length in enumerate(LENGTHS.tolist()):
+    seq = xs[:length, b:b + 1]
+    fw, fw_carry = loop(cell, params[0], seq, row(starts[0], b))
+    bw, bw_carry = loop(cell, params[1], seq[::-1], row(starts[1], b))
+    np.testing.assert_allclose(ys[:length, b:b + 1],
+                               jnp.concatenate([fw, bw[::-1]], -1), atol=1e-5)
+    assert_trees_close(row(carry_fw, b), fw_carry, atol=1e-5)
+    assert_trees_close(row(carry_bw, b), bw_carry, atol=1e-5)
+
+
+def test_stack_refuses_a_carry_count_unlike_the_layers():
+  cell = cells.get('gru')
+  params = conftest.random_params(cell, KEY)
+  with pytest.raises(ValueError, match='carries has 2 entries.*one initial '
+                     r'carry per layer \(1\)'):
+    recurrence.stack([(cell, params)], inputs(),
+                     carries=[None, None])
+
+
 def test_unroll_runs_under_jit_with_a_traced_mask(cell):
   params = conftest.random_params(cell, KEY)
   xs = inputs()
