@@ -11,7 +11,8 @@
   results.summarize(results.load(workdir))
 
 Modules: cells (the registry of cells), recurrence (running them over
-sequences), tasks (the registry of tasks), model (the network), optim (the
+sequences), tasks (the registry of tasks), models (the registry of
+networks: the RNN, an MLP, a gated convolutional network), optim (the
 optimizer of a config), config_util (building, loading and overriding
 configs), assembly (a config checked and built once), train (the train
 loop), rundir (the run directory's files), sweep (sweeps), results (tables
@@ -26,7 +27,7 @@ from rnnzoo import assembly
 from rnnzoo import cells
 from rnnzoo import config_util
 from rnnzoo import diagnostics
-from rnnzoo import model
+from rnnzoo import models
 from rnnzoo import optim
 from rnnzoo import recurrence
 from rnnzoo import rundir
@@ -34,5 +35,5 @@ from rnnzoo import sweep
 from rnnzoo import tasks
 from rnnzoo import train
 
-__all__ = ['assembly', 'cells', 'config_util', 'diagnostics', 'model', 'optim',
+__all__ = ['assembly', 'cells', 'config_util', 'diagnostics', 'models', 'optim',
            'recurrence', 'results', 'rundir', 'sweep', 'tasks', 'train']  # pylint: disable=undefined-all-variable

@@ -4,11 +4,13 @@
   built.task, built.model     # the task and the network that config names
 
 Every field of the config is checked here, before anything is compiled or
-written, and the task, each layer's cell and the model are built here once;
-the train loop, `restore`, the diagnostics and notebooks take them from the
-`Assembly`. Each section's own checks live beside what it configures
-(`model.check_config`, `optim.check_config`, the cells' and tasks'
-`validate`); this module runs them all, naming the section in every error.
+written, and the task and the model (with its cells, for a model that reads
+`config.cell`) are built here once; the train loop, `restore`, the
+diagnostics and notebooks take them from the `Assembly`. Each section's own
+checks live beside what it configures (the model module's `check_config`
+and `check_task`, `optim.check_config`, the cells' and tasks' `validate`);
+this module runs them all, naming the section in every error. The model is
+the one `config.model.name` names (`rnnzoo.models`).
 """
 
 import dataclasses
@@ -17,13 +19,13 @@ import jax
 import ml_collections
 
 from rnnzoo import cells
-from rnnzoo import model as model_lib
+from rnnzoo import models
 from rnnzoo import optim as optim_lib
 from rnnzoo import options
 from rnnzoo import tasks
 
-SECTIONS = ('seed', 'num_steps', 'batch_size', 'task', 'cell', 'model',
-            'optim', 'log')
+SECTIONS = ('seed', 'num_steps', 'batch_size', 'task', 'model', 'optim',
+            'log')  # and 'cell' for the models that read one
 LOG_COUNTS = ('every', 'eval_every', 'checkpoint_every', 'keep_checkpoints')
 
 
@@ -31,7 +33,7 @@ LOG_COUNTS = ('every', 'eval_every', 'checkpoint_every', 'keep_checkpoints')
 class Assembly:
   config: ml_collections.ConfigDict
   task: tasks.Task
-  model: model_lib.RNN
+  model: models.Model
 
 
 def assemble(config: ml_collections.ConfigDict) -> Assembly:
@@ -51,9 +53,12 @@ def assemble(config: ml_collections.ConfigDict) -> Assembly:
                      f'be divisible by the {devices} devices')
   task = _build('task', config.task, tasks,
                 lambda: tasks.get(**dict(config.task)))
-  model_lib.check_config(config)
-  layers = _build('cell', config.cell, cells,
-                  lambda: model_lib.layer_cells(config))
+  model_module = models.of(config)
+  model_module.check_config(config)
+  if model_module.USES_CELLS:
+    _build('cell', config.cell, cells,
+           lambda: models.rnn.layer_cells(config))
+  model_module.check_task(config, task)
   optim_lib.check_config(config.optim)
   for field in LOG_COUNTS:
     options.check_number(f'log.{field}', config.log[field], minimum=1,
@@ -61,13 +66,22 @@ def assemble(config: ml_collections.ConfigDict) -> Assembly:
   for step in config.log.get('diagnostics_at', ()):
     options.check_number('log.diagnostics_at', step, minimum=0,
                          maximum=config.num_steps, integer=True)
+  model = model_module.build(config, task)
+  diagnostics_at = tuple(config.log.get('diagnostics_at', ()))
+  if diagnostics_at and not model.recurrent_diagnostics:
+    raise ValueError(
+        f'log.diagnostics_at={diagnostics_at} is not allowed for model.name='
+        f'{models.name_of(config)!r}: the gradient through time and the gate '
+        "statistics are measured on recurrent layers (model.name='rnn'); "
+        'leave it empty')
   resources = config.get('resources', {})
   for field in ('cpus', 'gpus'):
     options.check_number(f'resources.{field}', resources.get(field, 0),
                          minimum=0)
   options.check_bool('resources.distributed',
                      resources.get('distributed', False))
-  return Assembly(config, task, model_lib.build(config, task, layers))
+  return Assembly(config, task, model)
+
 
 
 def check(config: ml_collections.ConfigDict) -> None:

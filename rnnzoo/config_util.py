@@ -13,7 +13,8 @@ and builds its ConfigDict from the pieces here:
         optim=config_util.optim('adam', lr=1e-3), log=config_util.log())
 
 A config has these sections, in this order: seed, num_steps, batch_size ->
-task -> cell -> model -> optim -> log -> resources. The task and cell
+task -> cell -> model -> optim -> log -> resources; the cell section only
+for a model that reads one (model.name='rnn'). The task, cell and model
 sections hold the registry name and every option of that entry (defaults
 filled in), so config.json shows everything a run reads.
 
@@ -26,6 +27,8 @@ Elsewhere (the command line, sweeps, notebooks):
 private) so that a notebook gets exactly the config the command line gets.
 Setting 'optim.name' switches the optimizer: the new one's own options take
 their defaults, the shared fields (lr, schedule, clipping, ...) are kept.
+Setting 'model.name' switches the model the same way (`switch_model`); the
+cell section goes with a model that reads none.
 `rnnzoo.assembly` checks a config and builds what it names.
 """
 
@@ -37,7 +40,7 @@ from typing import Any
 import ml_collections
 
 from rnnzoo import cells
-from rnnzoo import model as model_lib
+from rnnzoo import models
 from rnnzoo import optim as optim_lib
 from rnnzoo import tasks
 from rnnzoo import train
@@ -132,13 +135,16 @@ def override(config: ml_collections.ConfigDict,
              overrides: dict[str, Any]) -> ml_collections.ConfigDict:
   """A copy of `config` with dotted fields set; unknown fields raise.
 
-  'optim.name' is applied first: it switches the optimizer (see the module
-  docstring), and the other optim fields given here apply on top.
+  'optim.name' and 'model.name' are applied first: they switch the
+  optimizer and the model (see the module docstring), and the other fields
+  of their sections given here apply on top.
   """
   config = ml_collections.ConfigDict(config.to_dict())
   overrides = dict(overrides)
   if 'optim.name' in overrides:
     config.optim = switch_optimizer(config.optim, overrides.pop('optim.name'))
+  if 'model.name' in overrides:
+    config = switch_model(config, overrides.pop('model.name'))
   for dotted, value in overrides.items():
     get(config, dotted)
     *parents, leaf = dotted.split('.')
@@ -160,6 +166,22 @@ def switch_optimizer(section: ml_collections.ConfigDict,
     if key in switched and key != 'name':
       switched[key] = value
   return switched
+
+
+def switch_model(config: ml_collections.ConfigDict,
+                 name: str) -> ml_collections.ConfigDict:
+  """`config` for model `name`: config.model its defaults, with the fields of
+  the old section that `name` also has; without config.cell if `name` reads
+  no cell (a model that reads one needs it given)."""
+  switched = models.get(name).default_config()
+  for key, value in config.model.items():
+    if key in switched and key != 'name':
+      switched[key] = value
+  sections = config.to_dict()
+  sections['model'] = switched.to_dict()
+  if not models.get(name).USES_CELLS:
+    sections.pop('cell', None)
+  return ml_collections.ConfigDict(sections)
 
 
 # ----------------------------------------------------------------------------
@@ -196,8 +218,10 @@ def _section(defaults: ml_collections.ConfigDict, where: str, overrides):
   return defaults
 
 
-def model(**overrides) -> ml_collections.ConfigDict:
-  return _section(model_lib.default_config(), 'config.model', overrides)
+def model(name: str = models.DEFAULT,
+          **overrides) -> ml_collections.ConfigDict:
+  return _section(models.get(name).default_config(), 'config.model',
+                  overrides)
 
 
 def optim(name: str = 'adam', **options) -> ml_collections.ConfigDict:
@@ -208,16 +232,19 @@ def log(**overrides) -> ml_collections.ConfigDict:
   return _section(train.default_log_config(), 'config.log', overrides)
 
 
-def config(*, seed=0, num_steps, batch_size, task, cell, model, optim, log,
-           cpus=1, gpus=0) -> ml_collections.ConfigDict:  # pylint: disable=redefined-outer-name
-  """Assembles the sections in their fixed order. `resources` says where a
-  run executes: what a sweep gives it on a Ray cluster, and `distributed`
-  (one process per host, joined by jax.distributed.initialize)."""
-  assembled = ml_collections.ConfigDict(dict(
-      seed=seed, num_steps=num_steps, batch_size=batch_size, task=task,
-      cell=cell, model=model, optim=optim, log=log,
-      resources=dict(cpus=cpus, gpus=gpus, distributed=False)))
-  if not assembled.cell.get('seq_len', 1):
+def config(*, seed=0, num_steps, batch_size, task, cell=None, model, optim,
+           log, cpus=1, gpus=0) -> ml_collections.ConfigDict:  # pylint: disable=redefined-outer-name
+  """Assembles the sections in their fixed order (cell=None: no cell
+  section, for a model that reads none). `resources` says where a run
+  executes: what a sweep gives it on a Ray cluster, and `distributed` (one
+  process per host, joined by jax.distributed.initialize)."""
+  sections = dict(seed=seed, num_steps=num_steps, batch_size=batch_size,
+                  task=task, cell=cell, model=model, optim=optim, log=log,
+                  resources=dict(cpus=cpus, gpus=gpus, distributed=False))
+  if cell is None:
+    del sections['cell']
+  assembled = ml_collections.ConfigDict(sections)
+  if not assembled.get('cell', {}).get('seq_len', 1):
     _fit_cell_to_task(assembled)
   return assembled
 
@@ -225,7 +252,7 @@ def config(*, seed=0, num_steps, batch_size, task, cell, model, optim, log,
 def _fit_cell_to_task(config_: ml_collections.ConfigDict) -> None:
   """A cell whose init reads the sequence length (IndRNN: |u| <= 2^(1/T))
   gets the task's."""
-  if 'seq_len' in config_.cell:
+  if 'seq_len' in config_.get('cell', {}):
     task_options = dict(config_.task)
     config_.cell.seq_len = tasks.get(task_options.pop('name'),
                                      **task_options).seq_len
@@ -236,9 +263,13 @@ def shrink(config_: ml_collections.ConfigDict,
   """`runlocal`: the same config at a size that runs in seconds on a CPU."""
   config_.num_steps = 20
   config_.batch_size = 8
-  config_.model.hidden_size = 16
-  if config_.model.encoder_size:
+  for width in ('hidden_size', 'channels'):
+    if width in config_.model:
+      config_.model[width] = 16
+  if config_.model.get('encoder_size'):
     config_.model.encoder_size = 16
+  if 'hidden_sizes' in config_.model:
+    config_.model.hidden_sizes = (16,) * len(config_.model.hidden_sizes)
   config_.log = log(every=5, eval_every=10, checkpoint_every=10)
   for key, value in task_options.items():
     config_.task[key] = value

@@ -59,12 +59,22 @@ def _components(offsets) -> list[tuple[str, object]]:
           if part is not None]
 
 
+def check_model(model) -> None:
+  """Raises a ValueError unless the model has recurrent layers to measure."""
+  if not getattr(model, 'recurrent_diagnostics', False):
+    raise ValueError(
+        f'a {type(model).__name__} model has no diagnostics: the gradient '
+        'through time and the gate statistics are measured on recurrent '
+        "layers (model.name='rnn')")
+
+
 def state_gradient_norms(model, variables, task,
                          batch) -> dict[str, dict[str, np.ndarray]]:
   """{'layer{l}' (or 'layer{l}/fw', '/bw'): {'h': [T], 'c': [T] where the
   carry holds a cell state}}: the mean over the batch (its valid steps) of
   ||d loss / d h_t|| and ||d loss / d c_t||, the loss being the sum of the
   examples' losses, computed in float64."""
+  check_model(model)
   batch_size, num_steps = batch['x'].shape[:2]
   mask = batch.get('mask')
   with jax.enable_x64(True):
@@ -79,8 +89,7 @@ def state_gradient_norms(model, variables, task,
       offsets.append(zeros if model.bidirectional else zeros[0])
 
     def total_loss(offsets):
-      outputs = model.apply(variables, batch['x'], batch.get('mask'),
-                            offsets=offsets)
+      outputs = model.apply(variables, batch, offsets=offsets)
       return task.loss(outputs, batch) * jnp.sum(batch['weight'])
 
     grads = jax.grad(total_loss)(offsets)
@@ -169,8 +178,8 @@ def gate_statistics(model, variables, batch) -> dict[str, dict]:
   'left_saturated', 'right_saturated'}} over the valid steps of a batch,
   the last two per unit ([H] lists, see `unit_saturation`); {} for a net
   without gated cells."""
-  _, state = model.apply(variables, batch['x'], batch.get('mask'),
-                         mutable=['intermediates'])
+  check_model(model)
+  _, state = model.apply(variables, batch, mutable=['intermediates'])
   mask = batch.get('mask')
   time_mask = None if mask is None else jnp.swapaxes(mask, 0, 1)
   stats = {}

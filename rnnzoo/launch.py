@@ -8,7 +8,8 @@ r"""The command line: run the experiment of a config file, or its sweep.
 `rnnzoo` (the installed console script) is the same command. Structural
 choices go after the colon (the config's :arg); any field is set with
 --config.FIELD=VALUE, the value read as the field's type (tuples as
-'(1,2)', bools as true/false); --config.optim.name switches the optimizer.
+'(1,2)', bools as true/false); --config.optim.name switches the optimizer
+and --config.model.name the model (rnn, mlp, conv_glu).
 A run resumes from the latest checkpoint in --workdir; a sweep skips the
 points that are done. Bad input stops with one line naming the field, the
 value and what is allowed.
@@ -50,7 +51,8 @@ def fail(message: str, code: int = 2):
 
 def field_overrides(config, texts: list[str]) -> dict:
   """{'optim.lr': 0.003} from ['optim.lr=3e-3', ...], each value read as
-  the type of the field it sets in `config` (after an optim.name switch)."""
+  the type of the field it sets in `config` (after an optim.name or
+  model.name switch)."""
   pairs = []
   for text in texts:
     dotted, sep, value = text.partition('=')
@@ -58,9 +60,9 @@ def field_overrides(config, texts: list[str]) -> dict:
       raise ValueError(f'{FIELD_PREFIX}{text} has no value: write '
                        f'{FIELD_PREFIX}{dotted}=VALUE')
     pairs.append((dotted, value))
-  switched = dict(pairs).get('optim.name')
-  reference = config_util.override(config, {'optim.name': switched}) if (
-      switched) else config
+  switches = {dotted: value for dotted, value in pairs
+              if dotted in ('optim.name', 'model.name')}
+  reference = config_util.override(config, switches)
   return {dotted: _typed(dotted, value, config_util.get(reference, dotted))
           for dotted, value in pairs}
 

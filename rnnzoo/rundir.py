@@ -2,7 +2,8 @@
 
 A run directory holds:
 
-  config.json       the config, as run
+  config.json       the config, as run (one written before models had
+                    names reads as model.name='rnn', the model it ran)
   results.json      {'status': one of STATUSES, 'final': {metric: value},
                     'baseline': {metric: value}, 'metric', 'higher_is_better',
                     'steps', 'wall_time_s', 'steps_per_s', 'num_params'}, and
@@ -27,6 +28,8 @@ from typing import Any
 
 import ml_collections
 import tensorboardX
+
+from rnnzoo import models
 
 CONFIG = 'config.json'
 RESULTS = 'results.json'
@@ -67,10 +70,19 @@ def write_json(file_path: str, value) -> None:
 
 def read_config(workdir: str) -> ml_collections.ConfigDict:
   """The config a run was made with; a ValueError if there is none."""
-  config = _read_json(path(workdir, CONFIG))
+  config = _read_config_json(workdir)
   if config is None:
     raise ValueError(f'workdir={workdir!r} holds no run: it has no {CONFIG}')
   return ml_collections.ConfigDict(config)
+
+
+def _read_config_json(workdir: str) -> dict | None:
+  """config.json as a dict, a config written before models had names
+  given the model it ran (`models.DEFAULT`), or None."""
+  config = _read_json(path(workdir, CONFIG))
+  if config is not None and 'name' not in config.get('model', {'name': ''}):
+    config['model'] = {'name': models.DEFAULT, **config['model']}
+  return config
 
 
 def write_config(workdir: str, config: ml_collections.ConfigDict) -> None:
@@ -118,7 +130,7 @@ def prepare(workdir: str, config: ml_collections.ConfigDict,
   except OSError as error:
     raise ValueError(f'workdir={workdir!r} is not writable: '
                      f'{error.strerror}') from None
-  previous = _read_json(path(workdir, CONFIG))
+  previous = _read_config_json(workdir)
   if previous is None:
     return
   found = differences(previous, json.loads(config.to_json()))

@@ -8,6 +8,10 @@ RNG key, from which a killed run resumes exactly; a guard that stops a run
 whose loss or gradients stop being finite, keeping the last good
 checkpoint. A damaged checkpoint is set aside and the run resumes from the
 one before it. The run directory's files are those of `rnnzoo.rundir`.
+
+The loop knows no model: it calls `model.apply(variables, batch, train=...)`
+on the task's batch, as the contract of `rnnzoo.models.base` says, and
+scores the outputs with the task's `loss` and `metrics`.
 """
 
 import os
@@ -26,6 +30,7 @@ import orbax.checkpoint as ocp
 
 from rnnzoo import assembly
 from rnnzoo import diagnostics
+from rnnzoo import models
 from rnnzoo import optim as optim_lib
 from rnnzoo import rundir
 from rnnzoo import tasks
@@ -40,6 +45,7 @@ def default_log_config() -> ml_collections.ConfigDict:
       keep_checkpoints=2,
       diagnostics_at=(),       # steps (0: at init) at which to save the
                                # gradient through time and gate statistics
+                               # (recurrent models only)
   ))
 
 
@@ -105,7 +111,7 @@ def make_train_step(model, task, tx, batch_size: int, batch_sharding):
     dropout_key = jax.random.fold_in(state.rng, state.step)
 
     def loss_fn(params):
-      outputs = model.apply(params, batch['x'], batch.get('mask'), train=True,
+      outputs = model.apply(params, batch, train=True,
                             rngs={'dropout': dropout_key})
       return task.loss(outputs, batch), outputs
 
@@ -140,7 +146,7 @@ def make_eval_step(model, task, batch_size: int, batch_sharding=None):
 
   def eval_step(params, item):
     batch = _prepare(task, item, batch_size, batch_sharding)
-    outputs = model.apply(params, batch['x'], batch.get('mask'), train=False)
+    outputs = model.apply(params, batch, train=False)
     return task.metrics(outputs, batch)
 
   return eval_step
@@ -277,9 +283,8 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
                            eval_items[0])
 
   def init():
-    variables = model.init(
-        {'params': init_key}, jnp.zeros(example['x'].shape, example['x'].dtype),
-        jnp.ones(example['mask'].shape, bool) if 'mask' in example else None)
+    variables = model.init({'params': init_key},
+                           models.base.init_batch(model, example))
     variables = model.constrain(variables)
     return TrainState(step=jnp.array(0), params=variables,
                       opt_state=tx.init(variables), rng=dropout_key,

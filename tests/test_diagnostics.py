@@ -13,7 +13,7 @@ from rnnzoo import cells
 from rnnzoo import assembly
 from rnnzoo import config_util
 from rnnzoo import diagnostics
-from rnnzoo import model as model_lib
+from rnnzoo.models import rnn as model_lib
 from rnnzoo import tasks
 from rnnzoo import train
 
@@ -34,7 +34,7 @@ def test_identity_relu_rnn_passes_the_gradient_unchanged():
   task = tasks.get('adding', seq_len=T)
   model = _one_layer(cells.get('irnn'), task)
   batch = task.sample(KEY, B)
-  variables = model.init(KEY, batch['x'])
+  variables = model.init(KEY, {'x': batch['x']})
   layer = variables['params']['layer0']
   layer['w_x'] = jnp.abs(layer['w_x']) + 0.1
   layer['b'] = jnp.full(H, 0.1)
@@ -48,7 +48,7 @@ def test_tanh_rnn_gradient_decays_like_the_closed_form():
   task = tasks.get('adding', seq_len=T)
   model = _one_layer(cells.get('vanilla'), task)
   batch = task.sample(KEY, B)
-  variables = model.init(KEY, batch['x'])
+  variables = model.init(KEY, {'x': batch['x']})
   variables['params']['layer0']['w_h'] = 0.5 * jnp.eye(H)
   norms = diagnostics.gradient_norms(model, variables, task, batch)['layer0']
   # The closed form, from the forward states.
@@ -87,7 +87,7 @@ def test_linear_rnn_norms_follow_powers_of_w_below_float32s_range():
   task = tasks.get('adding', seq_len=length)
   model = _one_layer(cells.get('vanilla', activation='relu'), task)
   batch = task.sample(KEY, B)
-  variables = model.init(KEY, batch['x'])
+  variables = model.init(KEY, {'x': batch['x']})
   layer = variables['params']['layer0']
   layer['w_x'] = jnp.abs(layer['w_x']) + 0.1
   layer['b'] = jnp.full(H, 0.1)
@@ -117,7 +117,7 @@ def test_lstm_cell_state_norms_match_finite_differences():
   task = tasks.get('adding', seq_len=T)
   model = _one_layer(cells.get('lstm'), task)
   batch = task.sample(KEY, B)
-  variables = model.init(KEY, batch['x'])
+  variables = model.init(KEY, {'x': batch['x']})
   norms = diagnostics.state_gradient_norms(model, variables, task, batch)
   p = {k: np.asarray(v, np.float64)
        for k, v in variables['params']['layer0'].items()}
@@ -157,7 +157,7 @@ def test_gradient_norms_skip_padding_and_name_directions():
   x = jax.random.normal(KEY, (B, T, 1))
   mask = jnp.arange(T)[None] < jnp.array([T, 5, 3, 1])[:, None]
   batch = {'x': x, 'mask': mask, 'y': jnp.arange(B), 'weight': jnp.ones(B)}
-  variables = model.init(KEY, x, mask)
+  variables = model.init(KEY, {'x': x, 'mask': mask})
   norms = diagnostics.gradient_norms(model, variables, task, batch)
   assert set(norms) == {'layer0/fw', 'layer0/bw'}
   # Each sequence alone, unpadded; a padded step averages only the
@@ -185,7 +185,7 @@ def test_gate_statistics_cover_every_gate_of_every_layer():
   model = model_lib.RNN(layers=layers, input_kind='real', input_size=2,
                         output_size=1, readout='last', hidden_size=H)
   x = jax.random.normal(KEY, (B, T, 2))
-  variables = model.init(KEY, x)
+  variables = model.init(KEY, {'x': x})
   stats = diagnostics.gate_statistics(model, variables, {'x': x})
   assert set(stats) == {'layer0/i', 'layer0/f', 'layer0/o', 'layer1/r',
                         'layer1/z'}
@@ -209,7 +209,7 @@ def test_per_unit_saturation_matches_a_numpy_lstm():
                         output_size=1, readout='last', hidden_size=H)
   x = 3 * jax.random.normal(KEY, (B, T, 2))
   mask = jnp.arange(T)[None] < jnp.array([T, 7, 4, 2])[:, None]
-  variables = model.init(KEY, x, mask)
+  variables = model.init(KEY, {'x': x, 'mask': mask})
   stats = diagnostics.gate_statistics(model, variables, {'x': x,
                                                          'mask': mask})
   p = {k: np.asarray(v, np.float64)
@@ -241,7 +241,7 @@ def test_per_unit_saturation_matches_a_numpy_lstm():
 def test_cells_without_gates_have_no_statistics():
   model = _one_layer(cells.get('indrnn'), tasks.get('adding', seq_len=T))
   x = jnp.ones((B, T, 2))
-  assert diagnostics.gate_statistics(model, model.init(KEY, x), {'x': x}) == {}
+  assert diagnostics.gate_statistics(model, model.init(KEY, {'x': x}), {'x': x}) == {}
 
 
 def test_a_run_saves_diagnostics_at_the_steps_asked(tmp_path):

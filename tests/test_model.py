@@ -9,7 +9,7 @@ import pytest
 
 from rnnzoo import cells
 from rnnzoo import config_util
-from rnnzoo import model as model_lib
+from rnnzoo.models import rnn as model_lib
 from rnnzoo import recurrence
 
 KEY = jax.random.PRNGKey(0)
@@ -30,8 +30,8 @@ def test_last_readout_reads_the_last_valid_step(bidirectional):
   model = _model(bidirectional=bidirectional)
   x = jax.random.normal(KEY, (3, 7, 3))
   mask = jnp.arange(7)[None] < jnp.array([7, 4, 1])[:, None]
-  variables = model.init(KEY, x, mask)
-  out = model.apply(variables, x, mask)
+  variables = model.init(KEY, {'x': x, 'mask': mask})
+  out = model.apply(variables, {'x': x, 'mask': mask})
   p = variables['params']
   for b, length in enumerate([7, 4, 1]):
     xs = x[b:b + 1, :length].swapaxes(0, 1)
@@ -51,10 +51,10 @@ def test_padding_never_changes_a_prediction():
   model = _model('lstm', input_kind='tokens', encoder_size=6)
   tokens = jnp.array([[5, 1, 2, 0, 0, 0, 0, 0]])
   mask = tokens > 0
-  variables = model.init(KEY, tokens, mask)
-  short = model.apply(variables, tokens[:, :3])
-  padded = model.apply(variables, tokens, mask)
-  noisy = model.apply(variables, tokens.at[:, 3:].set(2), mask)
+  variables = model.init(KEY, {'x': tokens, 'mask': mask})
+  short = model.apply(variables, {'x': tokens[:, :3]})
+  padded = model.apply(variables, {'x': tokens, 'mask': mask})
+  noisy = model.apply(variables, {'x': tokens.at[:, 3:].set(2), 'mask': mask})
   np.testing.assert_allclose(padded, short, atol=1e-6)
   np.testing.assert_allclose(noisy, short, atol=1e-6)
 
@@ -63,8 +63,8 @@ def test_every_step_readout_stacks_layers():
   layers = (cells.get('lstm'), cells.get('dilated', base='gru', dilation=2))
   model = _model(readout='every', layers=layers)
   x = jax.random.normal(KEY, (2, 6, 3))
-  variables = model.init(KEY, x)
-  out = model.apply(variables, x)
+  variables = model.init(KEY, {'x': x})
+  out = model.apply(variables, {'x': x})
   p = variables['params']
   ys, _ = recurrence.stack([(layers[0], p['layer0']), (layers[1], p['layer1'])],
                            x.swapaxes(0, 1))
@@ -78,12 +78,12 @@ def test_dropout_acts_only_in_training(kind):
   model = _model('lstm', readout='every', dropout=0.5, dropout_kind=kind,
                  recurrent_dropout=0.3)
   x = jax.random.normal(KEY, (2, 6, 3))
-  variables = model.init(KEY, x)
-  evaluation = model.apply(variables, x)
-  np.testing.assert_array_equal(evaluation, model.apply(variables, x))
-  one = model.apply(variables, x, train=True, rngs={'dropout': KEY})
-  again = model.apply(variables, x, train=True, rngs={'dropout': KEY})
-  other = model.apply(variables, x, train=True,
+  variables = model.init(KEY, {'x': x})
+  evaluation = model.apply(variables, {'x': x})
+  np.testing.assert_array_equal(evaluation, model.apply(variables, {'x': x}))
+  one = model.apply(variables, {'x': x}, train=True, rngs={'dropout': KEY})
+  again = model.apply(variables, {'x': x}, train=True, rngs={'dropout': KEY})
+  other = model.apply(variables, {'x': x}, train=True,
                       rngs={'dropout': jax.random.PRNGKey(1)})
   np.testing.assert_array_equal(one, again)
   assert not np.allclose(one, evaluation) and not np.allclose(one, other)
@@ -92,34 +92,34 @@ def test_dropout_acts_only_in_training(kind):
 def test_zoneout_draws_in_training_and_takes_the_expectation_in_evaluation():
   model = _model('lstm', readout='every', zoneout_h=0.3, zoneout_c=0.6)
   x = jax.random.normal(KEY, (2, 6, 3))
-  variables = model.init(KEY, x)
+  variables = model.init(KEY, {'x': x})
   p = variables['params']
   # Evaluation: h_t = 0.3 h_{t-1} + 0.7 h~_t, c_t = 0.6 c_{t-1} + 0.4 c~_t.
   expectation = recurrence.zoneout(None, 6, 2, 5, h_rate=0.3, c_rate=0.6,
                                    train=False)
   ys, _ = recurrence.unroll(model.layers[0], p['layer0'], x.swapaxes(0, 1),
                             dropout=expectation)
-  np.testing.assert_allclose(model.apply(variables, x),
+  np.testing.assert_allclose(model.apply(variables, {'x': x}),
                              _dense(p['readout'], ys).swapaxes(0, 1),
                              atol=1e-5)
-  one = model.apply(variables, x, train=True, rngs={'dropout': KEY})
-  again = model.apply(variables, x, train=True, rngs={'dropout': KEY})
-  other = model.apply(variables, x, train=True,
+  one = model.apply(variables, {'x': x}, train=True, rngs={'dropout': KEY})
+  again = model.apply(variables, {'x': x}, train=True, rngs={'dropout': KEY})
+  other = model.apply(variables, {'x': x}, train=True,
                       rngs={'dropout': jax.random.PRNGKey(1)})
   np.testing.assert_array_equal(one, again)
-  assert not np.allclose(one, model.apply(variables, x))
+  assert not np.allclose(one, model.apply(variables, {'x': x}))
   assert not np.allclose(one, other)
 
 
 def test_variational_readout_dropout_keeps_one_mask_over_time():
   model = _model('vanilla', readout='every', dropout=0.5)
   x = jax.random.normal(KEY, (4, 9, 3))
-  variables = model.init(KEY, x)
+  variables = model.init(KEY, {'x': x})
   # Route hidden unit j to output j: a unit dropped before the readout then
   # shows as a zero output.
   variables['params']['readout'] = {'kernel': jnp.eye(5, 4),
                                     'bias': jnp.zeros(4)}
-  out = model.apply(variables, x, train=True, rngs={'dropout': KEY})
+  out = model.apply(variables, {'x': x}, train=True, rngs={'dropout': KEY})
   dropped = np.asarray(out) == 0.0
   assert dropped.any() and (~dropped).any()
   np.testing.assert_array_equal(dropped, dropped[:, :1].repeat(9, axis=1))
@@ -168,7 +168,7 @@ def test_num_params_counts_each_cell_its_own_way():
   model = model_lib.RNN(layers=layers, input_kind='real', input_size=3,
                         output_size=4, readout='last', hidden_size=6,
                         bidirectional=True)
-  variables = model.init(KEY, jnp.ones((1, 2, 3)))
+  variables = model.init(KEY, {'x': jnp.ones((1, 2, 3))})
   cell_params = 3 * 6 + (9 + 9 + 9) + 6  # w_x, masked w_h, b
   assert model.num_params(variables) == 2 * cell_params + 12 * 4 + 4
 
@@ -176,7 +176,7 @@ def test_num_params_counts_each_cell_its_own_way():
 def test_constrain_clips_every_indrnn_layer():
   layers = (cells.get('indrnn', seq_len=10),) * 2
   model = _model(layers=layers, bidirectional=True)
-  variables = model.init(KEY, jnp.ones((1, 2, 3)))
+  variables = model.init(KEY, {'x': jnp.ones((1, 2, 3))})
   big = jax.tree_util.tree_map(lambda a: a + 10.0, variables)
   clipped = model.constrain(big)
   for name in ('layer0', 'layer1'):

@@ -10,7 +10,7 @@ from jax.test_util import check_grads
 
 from rnnzoo import cells
 from rnnzoo import diagnostics
-from rnnzoo import model as model_lib
+from rnnzoo.models import rnn as model_lib
 from rnnzoo import recurrence
 from rnnzoo import tasks
 from tests import conftest
@@ -251,7 +251,7 @@ def test_diagnostics_are_the_same_on_either_path():
         input_kind='real', input_size=task.input_size,
         output_size=task.output_size, readout=task.readout, hidden_size=6,
         bidirectional=True)
-    variables = model.init(KEY, batch['x'])
+    variables = model.init(KEY, {'x': batch['x']})
     results.append((diagnostics.gradient_norms(model, variables, task, batch),
                     diagnostics.gate_statistics(model, variables, batch)))
   (norms, stats), (ref_norms, ref_stats) = results

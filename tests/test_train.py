@@ -100,7 +100,7 @@ def test_restore_gives_the_trained_model(tmp_path):
   assert config.num_steps == 20 and task.name == 'mnist1d'
   items = task.eval_items(config.seed, config.batch_size)
   batch = task.prepare(items[0], config.batch_size)
-  outputs = model.apply(variables, batch['x'])
+  outputs = model.apply(variables, batch)
   assert outputs.shape == (config.batch_size, 10)
   eval_step = jax.jit(train.make_eval_step(model, task, config.batch_size,
                                            None))

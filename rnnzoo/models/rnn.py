@@ -1,4 +1,16 @@
-"""The network: input encoder -> recurrent layers -> readout, in Flax Linen.
+"""The recurrent network (model.name='rnn'): input encoder -> recurrent
+layers -> readout, in Flax Linen.
+
+  h^0_t = encoder(x_t)   (an embedding for tokens; a dense layer or the
+                          identity for reals)
+  h^l_t, carry^l_t = cell^l(carry^l_{t-1}, h^{l-1}_t)   l = 1..L
+  outputs = readout(h^L_T) or readout(h^L_t) for every t
+
+with the cells of `config.cell` (`rnnzoo.cells`, each cell's module cites
+its paper), run by `rnnzoo.recurrence.stack`; bidirectional layers
+(Schuster & Paliwal 1997) concatenate a forward and a backward pass.
+It serves every task: real or token inputs, read out at the last valid step
+or at every step.
 
 Linen rather than NNX because the recurrent layers are pure functions of
 explicit parameter pytrees (`rnnzoo.recurrence`): a Linen module holds its
@@ -7,8 +19,8 @@ take as they are, and `self.param` stores a cell's parameter dict unchanged
 (so layer l's weights are `params['params']['layer{l}']['w_h']`, the names of
 the cell contract).
 
-The model takes batch-major inputs ([B, T, D] reals or [B, T] token ids, and
-an optional [B, T] mask of valid steps) and transposes them once.
+The model reads the batch's x (batch-major [B, T, D] reals or [B, T] token
+ids) and its optional [B, T] mask of valid steps, and transposes them once.
 """
 
 from typing import Sequence
@@ -21,11 +33,15 @@ import ml_collections
 from rnnzoo import cells
 from rnnzoo import options
 from rnnzoo import recurrence
+from rnnzoo.models import base
+
+USES_CELLS = True
 
 
 def default_config() -> ml_collections.ConfigDict:
   """The `config.model` section, with every field documented."""
   return ml_collections.ConfigDict(dict(
+      name='rnn',
       hidden_size=128,        # H, units per layer and direction
       num_layers=1,
       bidirectional=False,    # each layer runs both ways, outputs concatenated
@@ -51,7 +67,11 @@ def default_config() -> ml_collections.ConfigDict:
 
 
 def check_config(config: ml_collections.ConfigDict) -> None:
-  """Raises a ValueError naming the first impossible field of config.model."""
+  """Raises a ValueError naming the first impossible field of config.model
+  (and a missing config.cell)."""
+  if 'cell' not in config:
+    raise ValueError("config has no field 'cell': model.name='rnn' runs the "
+                     "cell it names (config_util.cell('gru'), say)")
   m = config.model
   options.check_number('model.hidden_size', m.hidden_size, minimum=1,
                        integer=True)
@@ -85,6 +105,12 @@ def check_config(config: ml_collections.ConfigDict) -> None:
   options.check_bool('model.remat', m.remat)
 
 
+def check_task(config: ml_collections.ConfigDict, task) -> None:
+  """Every task is served: real or token inputs, either readout."""
+  del config
+  base.check_serves('rnn', task)
+
+
 def layer_cells(config: ml_collections.ConfigDict) -> tuple[cells.Cell, ...]:
   """The cell of every layer: config.cell, dilated per model.dilations, with
   model.top_layer_options in the top layer."""
@@ -105,7 +131,7 @@ def layer_cells(config: ml_collections.ConfigDict) -> tuple[cells.Cell, ...]:
   return tuple(result)
 
 
-class RNN(nn.Module):
+class RNN(base.Model):
   """Encoder, `layers` recurrent layers and a dense readout.
 
   Attributes:
@@ -117,6 +143,9 @@ class RNN(nn.Module):
       backward direction's first step) or 'every' (every step).
     Others: as in `default_config`.
   """
+
+  batch_fields = ('x', 'mask')
+  recurrent_diagnostics = True
 
   layers: Sequence[cells.Cell]
   input_kind: str
@@ -134,14 +163,15 @@ class RNN(nn.Module):
   remat: bool = False
 
   @nn.compact
-  def __call__(self, x, mask=None, *, train: bool = False, offsets=None):
-    """x [B, T, D] or [B, T] ids, mask [B, T] -> [B, O] or [B, T, O].
+  def __call__(self, batch, *, train: bool = False, offsets=None):
+    """batch x [B, T, D] or [B, T] ids, mask [B, T] -> [B, O] or [B, T, O].
 
     offsets: None, or per layer the `offsets` of `recurrence.unroll`
     (time-major; a (forward, backward) pair when bidirectional). Each
     layer's inputs are sown into the 'intermediates' collection as
     'inputs{index}'.
     """
+    x, mask = batch['x'], batch.get('mask')
     batch_size = x.shape[0]
     if self.input_kind == 'tokens':
       features = nn.Embed(self.input_size,
@@ -254,13 +284,12 @@ class RNN(nn.Module):
     return total
 
 
-def build(config: ml_collections.ConfigDict, task,
-          layers: Sequence[cells.Cell]) -> RNN:
-  """The model of `config` for `task`, with the cells `layers` (see
-  `layer_cells`); `rnnzoo.assembly.assemble` checks the config first."""
+def build(config: ml_collections.ConfigDict, task) -> RNN:
+  """The model of `config` for `task`, with the cells of `layer_cells`;
+  `rnnzoo.assembly.assemble` checks the config first."""
   m = config.model
   return RNN(
-      layers=tuple(layers), input_kind=task.input_kind,
+      layers=layer_cells(config), input_kind=task.input_kind,
       input_size=task.input_size, output_size=task.output_size,
       readout=task.readout, hidden_size=m.hidden_size,
       bidirectional=m.bidirectional, encoder_size=m.encoder_size,

@@ -1,0 +1,67 @@
+"""The model contract, and what every model shares.
+
+A model is a Flax Linen module, called as
+
+  outputs = model.apply(variables, batch, train=False, rngs=...)
+
+where `batch` is the task's batch dict (`rnnzoo.tasks.base`). It reads the
+fields named in its `batch_fields` and returns what the task's `loss` and
+`metrics` read: [B, O] when the task reads out at the last step, [B, T, O]
+at every step.
+
+Each model lives in a module of `rnnzoo.models` that gives
+  default_config()      its `config.model` section: `name` and every field,
+                        documented;
+  check_config(config)  a ValueError naming the first impossible field;
+  check_task(config, task)
+                        a ValueError naming `model.name`, the task and what
+                        the model can serve, for a task it cannot serve;
+  build(config, task)   the module, for a config that passed both checks;
+  USES_CELLS            whether it reads `config.cell` (the section goes with
+                        the model: `rnnzoo.config_util.switch_model`).
+"""
+
+from typing import ClassVar
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+
+class Model(nn.Module):
+  """Base class of the models: defaults for `constrain` and `num_params`."""
+
+  batch_fields: ClassVar[tuple[str, ...]] = ('x',)
+  # Whether `rnnzoo.diagnostics` (gradient through time, gates) applies.
+  recurrent_diagnostics: ClassVar[bool] = False
+
+  def constrain(self, variables):
+    """The variables projected back onto their allowed set after an update
+    (identity here)."""
+    return variables
+
+  def num_params(self, variables) -> int:
+    """Trainable parameters: every entry of variables['params']."""
+    return sum(a.size for a in jax.tree_util.tree_leaves(variables['params']))
+
+
+def init_batch(model: Model, shapes: dict) -> dict:
+  """A batch for `model.init` of the given field shapes (`jax.eval_shape` of
+  the task's `prepare`): the fields the model reads, zeros, masks all
+  valid."""
+  return {name: (jnp.ones if shape.dtype == jnp.bool_ else jnp.zeros)(
+      shape.shape, shape.dtype)
+          for name, shape in shapes.items() if name in model.batch_fields}
+
+
+def check_serves(name: str, task, *, readouts=('last', 'every'),
+                 input_kinds=('real', 'tokens')) -> None:
+  """Raises a ValueError unless `task`'s readout and input kind are among
+  those model `name` serves."""
+  for field, value, allowed in (('readout', task.readout, readouts),
+                                ('input_kind', task.input_kind, input_kinds)):
+    if value not in allowed:
+      raise ValueError(
+          f'model.name={name!r} cannot serve task {task.name!r}: the task '
+          f'has {field}={value!r}, and the model serves {field} in '
+          f'{list(allowed)}; choose another model or task')
