@@ -57,7 +57,7 @@ def assemble(config: ml_collections.ConfigDict) -> Assembly:
   model_module.check_config(config)
   if model_module.USES_CELLS:
     _build('cell', config.cell, cells,
-           lambda: models.rnn.layer_cells(config))
+           lambda: model_module.layer_cells(config))
   model_module.check_task(config, task)
   optim_lib.check_config(config.optim)
   for field in LOG_COUNTS:

@@ -63,7 +63,7 @@ def check_model(model) -> None:
   """Raises a ValueError unless the model has recurrent layers to measure."""
   if not getattr(model, 'recurrent_diagnostics', False):
     raise ValueError(
-        f'a {type(model).__name__} model has no diagnostics: the gradient '
+        f'the model {type(model).__name__} has no diagnostics: the gradient '
         'through time and the gate statistics are measured on recurrent '
         "layers (model.name='rnn')")
 

@@ -41,6 +41,7 @@ def test_the_registry_names_its_models_and_refuses_unknown_ones():
     assert module.default_config().name == name
     for part in ('check_config', 'check_task', 'build', 'USES_CELLS'):
       assert hasattr(module, part), (name, part)
+    assert hasattr(module, 'layer_cells') == module.USES_CELLS
   with pytest.raises(ValueError, match=r"model.name='mpl' is not allowed: "
                      r"choose one of \['conv_glu', 'mlp', 'rnn'\]; did you "
                      r"mean 'mlp'\?"):
@@ -132,9 +133,9 @@ def test_diagnostics_are_refused_for_a_model_without_recurrent_layers():
            'weight': jnp.ones(2)}
   variables = model.init(KEY, batch)
   task = tasks.get('mnist1d')
-  with pytest.raises(ValueError, match='a MLP model has no diagnostics'):
+  with pytest.raises(ValueError, match='the model MLP has no diagnostics'):
     diagnostics.state_gradient_norms(model, variables, task, batch)
-  with pytest.raises(ValueError, match='a MLP model has no diagnostics'):
+  with pytest.raises(ValueError, match='the model MLP has no diagnostics'):
     diagnostics.gate_statistics(model, variables, batch)
 
 

@@ -18,7 +18,9 @@ Each model lives in a module of `rnnzoo.models` that gives
                         the model can serve, for a task it cannot serve;
   build(config, task)   the module, for a config that passed both checks;
   USES_CELLS            whether it reads `config.cell` (the section goes with
-                        the model: `rnnzoo.config_util.switch_model`).
+                        the model: `rnnzoo.config_util.switch_model`); if so
+  layer_cells(config)   the cell of each layer, which `rnnzoo.assembly`
+                        builds first, naming config.cell in its errors.
 """
 
 from typing import ClassVar
