@@ -83,7 +83,6 @@ def assemble(config: ml_collections.ConfigDict) -> Assembly:
   return Assembly(config, task, model)
 
 
-
 def check(config: ml_collections.ConfigDict) -> None:
   """Raises a ValueError naming the first impossible field of `config`."""
   assemble(config)
