@@ -35,6 +35,7 @@ the task's lengths (in a bucket, over the bucket's).
 import dataclasses
 import fractions
 import math
+from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -67,6 +68,9 @@ class Transduction(base.Synthetic):
   readout = 'sequence'
   metric = 'sequence_accuracy'
   higher_is_better = True
+  pad: ClassVar[int] = PAD
+  bos: ClassVar[int] = BOS
+  eos: ClassVar[int] = EOS
   min_len: int = 1
   max_len: int = 10
   bucket: int = 10
