@@ -115,8 +115,8 @@ def check_config(config: ml_collections.ConfigDict) -> None:
   if decoder.project_window != 1 or isinstance(decoder, cells.Dilated):
     raise ValueError(f'the decoder cell {decoder.name!r} is not allowed: it '
                      'decodes one step at a time, which a cell that reads '
-                     'several steps (qrnn, dilated) cannot; set '
-                     'model.decoder_cell to another cell')
+                     'several steps (qrnn with window=2, dilated) cannot; '
+                     'set model.decoder_cell to another cell')
 
 
 def encoder_cell(config: ml_collections.ConfigDict) -> cells.Cell:
