@@ -9,8 +9,9 @@ x_j = E_src[src_j] (`recurrence.stack`; both directions when
 `bidirectional`, outputs concatenated), masked so that padded source steps
 change nothing: h_j [B, S, M], M = H or 2H. Each layer's final state (the
 forward pass at the last valid step, and the backward pass at the first)
-starts the decoder layer of the same depth (Cho et al. 2014, eq. 8 and
-Bahdanau et al. 2015, appendix A.2.2, there from the backward pass only):
+starts the decoder layer of the same depth, through a tanh layer as in
+Cho et al. 2014 and Bahdanau et al. 2015 (appendix A.2.2; there from the
+backward pass only):
 
     s_0^l = tanh(W_b^l [h_fwd^l; h_bwd^l] + b_b^l)
 

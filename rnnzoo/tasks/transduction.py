@@ -241,8 +241,8 @@ class Reverse(_SymbolString):
 @dataclasses.dataclass(frozen=True)
 class Sort(_SymbolString):
   """Sort a string's symbols in ascending order (the sorting task of
-  Vinyals, Fortunato & Jaitly 2015, "Pointer networks", NeurIPS, section
-  4.4, on symbols instead of reals)."""
+  Vinyals, Bengio & Kudlur 2016, "Order matters: sequence to sequence for
+  sets", ICLR, on symbols instead of reals)."""
 
   name = 'sort'
 
