@@ -92,7 +92,7 @@ def _setup(task_name='reverse', **model):
   task = tasks.get(task_name, min_len=2, max_len=5)
   net = seq2seq.build(_config(**model), task)
   batch = task.sample(jax.random.PRNGKey(3), 4)
-  variables = net.init(KEY, batch)
+  variables = net.init(KEY, batch, train=True)
   return task, net, batch, variables
 
 
@@ -183,14 +183,11 @@ def _hand_greedy(ref, src, length, steps, eos, pad):
   return tokens
 
 
-@pytest.mark.parametrize('eos_bias', [0.0, 1.5])
-def test_greedy_decoding_is_argmax_step_by_step(eos_bias):
+def test_greedy_decoding_is_argmax_step_by_step():
   task, net, batch, variables = _setup(attention='additive')
-  params = variables['params']
-  bias = params['readout']['b'].at[task.eos].add(eos_bias)
-  variables = {'params': {**params, 'readout': {**params['readout'],
-                                                'b': bias}}}
   out = net.apply(variables, batch, train=False)
+  # At these seeds one answer ends before the last step, then pads.
+  assert any(task.eos in row[:-1] for row in out['tokens'].tolist())
   ref = NumpySeq2Seq(variables, 'additive', False)
   steps = batch['tgt_in'].shape[1]
   for b in range(4):
@@ -277,7 +274,7 @@ def test_the_reverse_config_learns_in_a_few_adam_steps():
   task = tasks.get(**dict(config.task))
   net = seq2seq.build(config, task)
   batch = task.sample(jax.random.PRNGKey(config.seed), config.batch_size)
-  variables = net.init(KEY, batch)
+  variables = net.init(KEY, batch, train=True)
   optimizer = optax.adam(config.optim.lr * 10)
   state = optimizer.init(variables)
 
