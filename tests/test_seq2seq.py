@@ -290,3 +290,20 @@ def test_the_reverse_config_learns_in_a_few_adam_steps():
     variables, state, loss = step(variables, state)
     losses.append(float(loss))
   assert losses[-1] < 0.8 * losses[0]
+
+
+def test_constrain_applies_each_cells_projection():
+  task = tasks.get('reverse', min_len=2, max_len=5)
+  config = _config(bidirectional=True)
+  config.cell = config_util.cell('indrnn', seq_len=5)
+  net = seq2seq.build(config, task)
+  variables = net.init(KEY, task.sample(KEY, 2), train=True)
+  big = jax.tree_util.tree_map(lambda a: 10 * a + 3, variables)
+  got = net.constrain(big)['params']
+  cell = net.encoder_cells[0]
+  for name, params in (('encoder0', big['params']['encoder0']['bw']),
+                       ('decoder0', big['params']['decoder0'])):
+    want = cell.constrain(params)
+    found = got[name]['bw'] if name == 'encoder0' else got[name]
+    jax.tree_util.tree_map(np.testing.assert_array_equal, found, want)
+  assert not np.array_equal(got['decoder0']['u'], big['params']['decoder0']['u'])

@@ -2,11 +2,15 @@
 
 import os
 
+import jax
 import pandas as pd
 import pytest
 
+from experiments import ROOT
 from experiments.seq2seq_attention import spec
 from rnnzoo import experiment
+from rnnzoo import tasks
+from rnnzoo.models import seq2seq
 
 
 def _outcomes(tmp_path, accuracy):
@@ -65,3 +69,22 @@ def test_the_plots(tmp_path):
   with pytest.raises(experiment.NotFinished, match='checkpoint of arm '
                      "'lstm_additive' seed 0"):
     spec.attention_example(o, str(tmp_path))
+
+
+def _num_params(arm):
+  config = spec.EXPERIMENT.arm(arm).configs(ROOT)[0]
+  task = tasks.get(**dict(config.task))
+  net = seq2seq.build(config, task)
+  batch = task.sample(jax.random.PRNGKey(0), 2)
+  shapes = jax.eval_shape(lambda: net.init(jax.random.PRNGKey(0), batch,
+                                           train=True))
+  assert net.num_params(shapes) == sum(
+      a.size for a in jax.tree_util.tree_leaves(shapes))
+  return net.num_params(shapes)
+
+
+@pytest.mark.parametrize('cell', ['lstm', 'gru'])
+def test_the_arms_of_a_cell_have_the_same_parameters_within_one_percent(cell):
+  with_attention = _num_params(f'{cell}_additive')
+  without = _num_params(f'{cell}_none')
+  assert abs(without / with_attention - 1) < 0.01

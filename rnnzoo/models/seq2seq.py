@@ -350,3 +350,18 @@ class Seq2Seq(nn.Module):
         else:
           params[name] = cell.constrain(params[name])
     return {**variables, 'params': params}
+
+  def num_params(self, variables) -> int:
+    """Trainable parameters, each cell counted its own way (CW-RNN's mask)."""
+    total = 0
+    for name, value in variables['params'].items():
+      if name.startswith(('encoder', 'decoder')):
+        layers = (self.encoder_cells if name.startswith('encoder')
+                  else self.decoder_cells)
+        cell = layers[int(name[len('encoder'):])]
+        both = name.startswith('encoder') and self.bidirectional
+        total += sum(cell.num_params(p)
+                     for p in (value.values() if both else [value]))
+      else:
+        total += sum(a.size for a in jax.tree_util.tree_leaves(value))
+    return total
