@@ -35,6 +35,12 @@ many steps as the batch's target (the longest target plus its EOS, which
 wrong whatever follows. `generate` decodes `max_decode_len` steps.
 Decoding is a `lax.scan` over steps, inside jit.
 
+Parameters: src_embed and tgt_embed [V, E] ~ N(0, 1); per layer l
+encoder{l} (the cell's; {'fw', 'bw'} when bidirectional), bridge{l}
+{'w' [M, H], 'b' [H]} and decoder{l} (the decoder cell's); attention (see
+rnnzoo.models.attention); readout {'w' [H + M or H, V], 'b' [V]}; the
+matrices Glorot-uniform, the biases zero.
+
 The model reads src, src_mask and tgt_in (rnnzoo.tasks.transduction) and
 returns {'logits': [B, U, V] under teacher forcing, 'tokens': [B, U]}:
 the greedy answer at evaluation, the logits' argmax in training. The
