@@ -41,7 +41,15 @@ def _task_cases(text_file):
           tasks.get('char_lm', seq_len=8),
           tasks.get('imdb', vocab_size=60, max_len=10),
           tasks.get('lookahead', seq_len=12, shift=3),
-          tasks.get('selective_copy', slots=10, tokens=3)]
+          tasks.get('selective_copy', slots=10, tokens=3),
+          tasks.get('reverse', min_len=2, max_len=6),
+          tasks.get('sort', min_len=2, max_len=6),
+          tasks.get('addition', min_len=1, max_len=3)]
+
+
+def _inputs(batch):
+  """What a model reads first: x, or a sequence task's source."""
+  return batch['x'] if 'x' in batch else batch['src']
 
 
 def _batches(task, seed, count, state=None):
@@ -63,7 +71,8 @@ def test_streams_are_deterministic_and_resumable(text_file, mock_tfds):
     again, _ = _batches(task, 0, 3)
     other, _ = _batches(task, 1, 3)
     jax.tree_util.tree_map(np.testing.assert_array_equal, first, again)
-    assert not np.array_equal(first[0]['x'], other[0]['x']), task.name
+    assert not np.array_equal(_inputs(first[0]), _inputs(other[0])), (
+        task.name)
     # Resume from the state after two batches: the third batch follows.
     _, state = _batches(task, 0, 2)
     resumed, _ = _batches(task, 0, 1, state)
@@ -80,7 +89,7 @@ def test_eval_items_are_fixed_and_padded(text_file, mock_tfds):
     second = [jax.tree_util.tree_map(np.asarray, task.prepare(i, 5))
               for i in again]
     jax.tree_util.tree_map(np.testing.assert_array_equal, first, second)
-    assert all(b['x'].shape[0] == 5 for b in first)
+    assert all(_inputs(b).shape[0] == 5 for b in first)
     weights = np.concatenate([b['weight'] for b in first])
     assert set(np.unique(weights)) <= {0.0, 1.0}
     assert np.all(np.diff(weights[:int(weights.sum()) + 1]) <= 0)

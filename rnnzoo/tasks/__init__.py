@@ -17,6 +17,7 @@ from rnnzoo.tasks import lookahead
 from rnnzoo.tasks import mnist
 from rnnzoo.tasks import mnist1d
 from rnnzoo.tasks import selective_copy
+from rnnzoo.tasks import transduction
 
 Task = base.Task
 
@@ -29,6 +30,9 @@ _REGISTRY = options.Registry('task', (
     imdb.IMDB,
     lookahead.Lookahead,
     selective_copy.SelectiveCopy,
+    transduction.Reverse,
+    transduction.Sort,
+    transduction.Addition,
 ))
 
 names = _REGISTRY.names
