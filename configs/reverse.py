@@ -14,7 +14,6 @@ its symbols uniformly (sequence accuracy about 0, token accuracy about
 """
 
 from rnnzoo import config_util
-from rnnzoo.models import seq2seq
 
 
 def get_config(arg=None):
@@ -27,15 +26,12 @@ def get_config(arg=None):
                             max_len=arg.max_len, symbols=arg.symbols,
                             bucket=10),
       cell=config_util.cell(arg.cell),
-      model=seq2seq.default_config(
-          hidden_size=arg.hidden, embed_size=arg.embed,
+      model=config_util.model(
+          'seq2seq', hidden_size=arg.hidden, embed_size=arg.embed,
           attention=arg.attention, max_decode_len=arg.max_len + 1),
       optim=config_util.optim('adam', lr=1e-3, clip_norm=1.0),
       log=config_util.log(every=100, eval_every=1000, checkpoint_every=2000))
   if arg.runlocal:
-    # config_util.shrink's sizes, for this model's fields.
-    config.update(num_steps=20, batch_size=8)
-    config.model.update(hidden_size=16, embed_size=8, max_decode_len=7)
-    config.task.update(min_len=2, max_len=6, bucket=2, eval_batches=2)
-    config.log = config_util.log(every=5, eval_every=10, checkpoint_every=10)
+    config_util.shrink(config, min_len=2, max_len=6, bucket=2)
+    config.model.max_decode_len = 7
   return config

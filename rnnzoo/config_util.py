@@ -266,8 +266,9 @@ def shrink(config_: ml_collections.ConfigDict,
   for width in ('hidden_size', 'channels'):
     if width in config_.model:
       config_.model[width] = 16
-  if config_.model.get('encoder_size'):
-    config_.model.encoder_size = 16
+  for width in ('encoder_size', 'embed_size'):
+    if config_.model.get(width):
+      config_.model[width] = 16
   if 'hidden_sizes' in config_.model:
     config_.model.hidden_sizes = (16,) * len(config_.model.hidden_sizes)
   config_.log = log(every=5, eval_every=10, checkpoint_every=10)

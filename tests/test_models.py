@@ -35,7 +35,7 @@ def load(spec):
 
 
 def test_the_registry_names_its_models_and_refuses_unknown_ones():
-  assert models.names() == ['conv_glu', 'mlp', 'rnn']
+  assert models.names() == ['conv_glu', 'mlp', 'rnn', 'seq2seq']
   for name in models.names():
     module = models.get(name)
     assert module.default_config().name == name
@@ -43,7 +43,7 @@ def test_the_registry_names_its_models_and_refuses_unknown_ones():
       assert hasattr(module, part), (name, part)
     assert hasattr(module, 'layer_cells') == module.USES_CELLS
   with pytest.raises(ValueError, match=r"model.name='mpl' is not allowed: "
-                     r"choose one of \['conv_glu', 'mlp', 'rnn'\]; did you "
+                     r"choose one of \['conv_glu', 'mlp', 'rnn', 'seq2seq'\]; did you "
                      r"mean 'mlp'\?"):
     assembly.check(config_util.override(load('mnist1d.py'),
                                         {'model.name': 'mpl'}))

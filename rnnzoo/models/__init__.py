@@ -12,6 +12,8 @@ one module here and one entry in `_MODULES`.
   rnn       encoder, recurrent layers of `config.cell`, readout
   mlp       the inputs flattened, ReLU layers, readout (order-free control)
   conv_glu  gated causal convolutions (Dauphin et al. 2017), per step
+  seq2seq   encoder-decoder of `config.cell` layers with attention (Bahdanau
+            et al. 2015; Luong et al. 2015), for sequence-to-sequence tasks
 
 A config written before models had names (no `model.name`) is an 'rnn'
 config: `DEFAULT`.
@@ -26,6 +28,7 @@ from rnnzoo.models import base
 from rnnzoo.models import conv_glu
 from rnnzoo.models import mlp
 from rnnzoo.models import rnn
+from rnnzoo.models import seq2seq
 
 Model = base.Model
 DEFAULT = 'rnn'
@@ -34,6 +37,7 @@ _MODULES = {
     'rnn': rnn,
     'mlp': mlp,
     'conv_glu': conv_glu,
+    'seq2seq': seq2seq,
 }
 
 

@@ -62,8 +62,10 @@ from rnnzoo import recurrence
 from rnnzoo import tasks as tasks_lib
 from rnnzoo.cells import base
 from rnnzoo.models import attention as attention_lib
+from rnnzoo.models import base as models_base
 
 NAME = 'seq2seq'
+USES_CELLS = True
 
 
 def default_config(**overrides) -> ml_collections.ConfigDict:
@@ -138,6 +140,12 @@ def decoder_cell(config: ml_collections.ConfigDict) -> cells.Cell:
   return cells.get(name) if name else encoder_cell(config)
 
 
+def layer_cells(config: ml_collections.ConfigDict) -> tuple[cells.Cell, ...]:
+  """The encoder's and the decoder's cell (built, so that their options are
+  checked)."""
+  return encoder_cell(config), decoder_cell(config)
+
+
 def sequence_task_names() -> list[str]:
   """The registered tasks this model can serve (readout 'sequence')."""
   return [name for name in tasks_lib.names()
@@ -183,7 +191,7 @@ def _dense(key, fan_in, fan_out):
           'b': jnp.zeros(fan_out, jnp.float32)}
 
 
-class Seq2Seq(nn.Module):
+class Seq2Seq(models_base.Model):
   """The encoder-decoder of the module docstring.
 
   Attributes:
