@@ -12,11 +12,13 @@ from rnnzoo.tasks import adding
 from rnnzoo.tasks import base
 from rnnzoo.tasks import char_lm
 from rnnzoo.tasks import copy_memory
+from rnnzoo.tasks import ctc
 from rnnzoo.tasks import imdb
 from rnnzoo.tasks import lookahead
 from rnnzoo.tasks import mnist
 from rnnzoo.tasks import mnist1d
 from rnnzoo.tasks import selective_copy
+from rnnzoo.tasks import slot_filling
 
 Task = base.Task
 
@@ -29,6 +31,8 @@ _REGISTRY = options.Registry('task', (
     imdb.IMDB,
     lookahead.Lookahead,
     selective_copy.SelectiveCopy,
+    slot_filling.SlotFilling,
+    ctc.CTCDigits,
 ))
 
 names = _REGISTRY.names

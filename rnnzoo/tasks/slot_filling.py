@@ -129,7 +129,9 @@ class SlotFilling(tagging.Tagging):
   vocabulary is the training words by count (ties alphabetically) after id
   0 (padding) and id 1 (words not in training: held-out values become it),
   and is stored with the run; sentences are right-padded to the longest
-  with a mask.
+  with a mask. So that the unknown word's embedding is trained, each word
+  of the training split is replaced by it with probability unknown_rate
+  (drawn once, from data_seed).
 
   Scores: those of `tagging.Tagging`.
   """
@@ -139,6 +141,7 @@ class SlotFilling(tagging.Tagging):
   held_out: float = 0.25
   num_train: int = 2000
   num_eval: int = 500
+  unknown_rate: float = 0.05
   data_seed: int = 0
 
   def validate(self):
@@ -147,6 +150,8 @@ class SlotFilling(tagging.Tagging):
                       strict=True)
     base.check_number('num_train', self.num_train, minimum=1, integer=True)
     base.check_number('num_eval', self.num_eval, minimum=1, integer=True)
+    base.check_number('unknown_rate', self.unknown_rate, minimum=0,
+                      maximum=0.5)
     base.check_number('data_seed', self.data_seed, minimum=0, integer=True)
 
   def tag_set(self):
@@ -175,6 +180,10 @@ class SlotFilling(tagging.Tagging):
                            for s in chosen], length)
     y, _ = tagging.pad([_TAG_SET.encode('tag', s.tags) for s in chosen],
                        length)
+    if name == 'train':
+      rng = np.random.RandomState([self.data_seed, 1])
+      x = np.where(mask & (rng.rand(*x.shape) < self.unknown_rate), UNKNOWN,
+                   x).astype(np.int32)
     return {'x': x, 'y': y, 'mask': mask}
 
   def artifacts(self):
