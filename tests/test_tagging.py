@@ -178,3 +178,45 @@ def test_a_tagger_learns_slot_filling(tmp_path):
   assert results['final']['eval/span_f1'] > 0.4
   assert results['final']['eval/accuracy'] > results['baseline'][
       'eval/accuracy'] + 0.1
+
+
+# ----------------------------------------------------------------------------
+# CoNLL-2003 through TFDS.
+
+
+@pytest.fixture(name='mock_tfds')
+def fixture_mock_tfds():
+  with tfds.testing.mock_data(num_examples=40):
+    yield
+
+
+def test_conll_reads_words_and_tags_with_a_mask(mock_tfds):
+  del mock_tfds
+  task = tasks.get('conll2003', vocab_size=30, max_len=12)
+  split = task.split('train')
+  assert split['x'].shape == split['y'].shape == split['mask'].shape == (
+      40, 12)
+  assert split['x'].max() < 30 and (split['x'][~split['mask']] == 0).all()
+  assert split['y'].max() < len(task.tag_set()) == task.output_size == 9
+  assert task.vocabulary()[:2] == ['<pad>', '<unk>']
+  assert len(task.vocabulary()) == 30
+  assert task.artifacts()['tags'][:3] == ['O', 'B-PER', 'I-PER']
+
+
+def test_conll_tags_outside_the_set_are_refused(mock_tfds, monkeypatch):
+  del mock_tfds
+  from rnnzoo.tasks import conll  # pylint: disable=g-import-not-at-top
+  conll._read.cache_clear()
+  monkeypatch.setattr(conll, '_TAG_SET', tagging.TagSet(['O', 'B-PER',
+                                                         'I-PER']))
+  with pytest.raises(ValueError, match=r'ner=\d is not allowed: tag ids are '
+                     r"0..2, for \['O', 'B-PER', 'I-PER'\]"):
+    tasks.get('conll2003', data_dir='', max_len=8).split('test')
+  conll._read.cache_clear()
+
+
+def test_conll_without_the_prepared_data_says_how_to_prepare_it(tmp_path):
+  with pytest.raises(FileNotFoundError, match=r"TFDS dataset 'conll2003' "
+                     r"\(split 'train'\) could not be opened from .*tfds "
+                     r'build conll2003 --file_format=array_record'):
+    tasks.get('conll2003', data_dir=str(tmp_path)).split('train')

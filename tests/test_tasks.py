@@ -40,7 +40,11 @@ def _task_cases(text_file):
           tasks.get('mnist', order='permuted'),
           tasks.get('char_lm', seq_len=8),
           tasks.get('imdb', vocab_size=60, max_len=10),
-          tasks.get('lookahead', seq_len=12, shift=3)]
+          tasks.get('lookahead', seq_len=12, shift=3),
+          tasks.get('slot_filling', num_train=40, num_eval=12),
+          tasks.get('conll2003', vocab_size=30, max_len=10),
+          tasks.get('ctc_digits', max_labels=4, eval_batches=2),
+          tasks.get('selective_copy', slots=16, tokens=4)]
 
 
 def _batches(task, seed, count, state=None):

@@ -11,6 +11,7 @@ from rnnzoo import options
 from rnnzoo.tasks import adding
 from rnnzoo.tasks import base
 from rnnzoo.tasks import char_lm
+from rnnzoo.tasks import conll
 from rnnzoo.tasks import copy_memory
 from rnnzoo.tasks import ctc
 from rnnzoo.tasks import imdb
@@ -33,6 +34,7 @@ _REGISTRY = options.Registry('task', (
     selective_copy.SelectiveCopy,
     slot_filling.SlotFilling,
     ctc.CTCDigits,
+    conll.CoNLL2003,
 ))
 
 names = _REGISTRY.names

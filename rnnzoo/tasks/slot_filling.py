@@ -1,6 +1,5 @@
 """Slot filling in generated air-travel requests, in the manner of ATIS."""
 
-import collections
 import dataclasses
 import functools
 import re
@@ -163,9 +162,8 @@ class SlotFilling(tagging.Tagging):
                       self.num_eval, self.data_seed)[name != 'train']
 
   def vocabulary(self) -> list[str]:
-    counts = collections.Counter(
-        w for s in self.sentences('train') for w in s.words)
-    return ['<pad>', '<unk>'] + sorted(counts, key=lambda w: (-counts[w], w))
+    return ['<pad>', '<unk>'] + tagging.ranked_words(
+        [s.words for s in self.sentences('train')])
 
   @property
   def input_size(self):
