@@ -4,6 +4,8 @@ learns to read it."""
 
 import itertools
 import os
+import subprocess
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -150,3 +152,13 @@ def test_training_lowers_the_label_error_rate(tmp_path):
   results = train.train_and_evaluate(config, str(tmp_path))
   assert results['baseline']['eval/label_error_rate'] == 1.0
   assert results['final']['eval/label_error_rate'] < 0.3
+
+
+def test_the_ctc_config_launches(tmp_path):
+  result = subprocess.run(
+      [sys.executable, 'launch.py', '--config=configs/ctc.py:runlocal',
+       '--config.num_steps=10', f'--workdir={tmp_path}'],
+      cwd=ROOT, capture_output=True, text=True, timeout=300)
+  assert result.returncode == 0, result.stderr
+  assert result.stdout.startswith('done: eval/label_error_rate = ')
+  assert '(baseline 1.0)' in result.stdout

@@ -3,6 +3,8 @@ counts, the generated slot-filling data and its held-out split, CoNLL-2003
 through TFDS, and a tagger that learns."""
 
 import os
+import subprocess
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -220,3 +222,13 @@ def test_conll_without_the_prepared_data_says_how_to_prepare_it(tmp_path):
                      r"\(split 'train'\) could not be opened from .*tfds "
                      r'build conll2003 --file_format=array_record'):
     tasks.get('conll2003', data_dir=str(tmp_path)).split('train')
+
+
+def test_the_tagging_config_launches(tmp_path):
+  result = subprocess.run(
+      [sys.executable, 'launch.py', '--config=configs/tagging.py:runlocal',
+       '--config.num_steps=10', f'--workdir={tmp_path}'],
+      cwd=ROOT, capture_output=True, text=True, timeout=300)
+  assert result.returncode == 0, result.stderr
+  assert result.stdout.startswith('done: eval/span_f1 = ')
+  assert '(baseline 0.0)' in result.stdout
