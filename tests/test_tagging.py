@@ -15,7 +15,6 @@ import tensorflow_datasets as tfds
 from rnnzoo import config_util
 from rnnzoo import tasks
 from rnnzoo import train
-from rnnzoo.tasks import base
 from rnnzoo.tasks import slot_filling
 from rnnzoo.tasks import tagging
 
@@ -159,6 +158,18 @@ def test_the_data_is_fixed_by_data_seed():
   split = tasks.get('slot_filling', num_train=50, num_eval=20).split('train')
   assert split['x'].shape == split['y'].shape == split['mask'].shape
   assert (split['y'][~split['mask']] == 0).all()
+
+
+@pytest.mark.parametrize('options,message', [
+    ({'holdout': 'value'}, r"holdout='value' is not allowed.*did you mean "
+     r"'values'"),
+    ({'held_out': 0.6}, r'held_out=0.6 is not allowed: it must be <= 0.5'),
+    ({'num_train': 0}, r'num_train=0 is not allowed: it must be >= 1'),
+    ({'unknown_rate': 1.0}, r'unknown_rate=1.0 is not allowed'),
+])
+def test_impossible_slot_filling_options_are_refused(options, message):
+  with pytest.raises(ValueError, match=message):
+    tasks.get('slot_filling', **options)
 
 
 def test_the_baseline_predicts_the_most_frequent_tag():

@@ -2,6 +2,7 @@
 
 import dataclasses
 import functools
+import importlib
 
 import numpy as np
 
@@ -17,8 +18,8 @@ NER_TAGS = ('O', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG', 'B-LOC', 'I-LOC',
 @functools.lru_cache(maxsize=None)
 def _read(split: str, data_dir: str, download: bool):
   """(list of token lists, list of tag id arrays) of a TFDS split."""
-  # The builder is registered when its module is imported.
-  import tensorflow_datasets.text.conll2003  # pylint: disable=g-import-not-at-top,unused-import
+  # TFDS registers the builder when its module is imported.
+  importlib.import_module('tensorflow_datasets.text.conll2003')
   source = base.load_tfds('conll2003', split, data_dir, download)
   examples = [source[i] for i in range(len(source))]
   tokens = [[base.text_of(t) for t in e['tokens']] for e in examples]
