@@ -243,3 +243,18 @@ def test_the_tagging_config_launches(tmp_path):
   assert result.returncode == 0, result.stderr
   assert result.stdout.startswith('done: eval/span_f1 = ')
   assert '(baseline 0.0)' in result.stdout
+
+
+def test_the_tagging_config_reads_conll(mock_tfds, tmp_path):
+  del mock_tfds
+  config = config_util.load(os.path.join(
+      ROOT, 'configs', 'tagging.py:data=conll2003,runlocal'))
+  config = config_util.override(config, {'num_steps': 4, 'log.every': 2,
+                                         'log.eval_every': 4})
+  results = train.train_and_evaluate(config, str(tmp_path))
+  assert results['status'] == 'done'
+  assert results['metric'] == 'eval/span_f1'
+  assert 0 <= results['final']['eval/span_f1'] <= 1
+  with pytest.raises(ValueError, match=r"config arg data='atis' is not "
+                     r"allowed: choose one of \['slot_filling', 'conll2003'\]"):
+    config_util.load(os.path.join(ROOT, 'configs', 'tagging.py:data=atis'))
