@@ -35,9 +35,11 @@ import torch
 from experiments import torch_loops
 from rnnzoo import cells as cells_lib
 from rnnzoo import recurrence
+from rnnzoo.cells import cudnn
 
 SHAPES = ((32, 256, 64, 256), (8, 128, 32, 128), (16, 1024, 32, 128))
 MEMORY_SHAPE = (16, 4096, 32, 128)
+CUDNN = 'rnnzoo lstm cudnn=True'  # timed on a CUDA GPU only
 CELL_OPTIONS = {'cwrnn': {'periods': (1, 2, 4, 8, 16, 32, 64, 128)},
                 'dilated': {'base': 'vanilla', 'dilation': 4}}
 
@@ -128,6 +130,9 @@ def bench_shape(shape, names, repeats, with_loops):
         cell, params, xs)
     if with_loops and torch_loops.has_loop(cell):
       contenders[f'torch loop {name}'] = torch_loop_contender(cell, params, xs)
+    if name == 'lstm' and cudnn.available():
+      contenders[CUDNN], _, _ = jax_contender(
+          cells_lib.get('lstm', cudnn=True), params, xs)
   contenders['torch nn.LSTM'] = torch_fused_contender(torch.nn.LSTM, xs, hidden)
   contenders['torch nn.GRU'] = torch_fused_contender(torch.nn.GRU, xs, hidden)
   contenders['flax nn.RNN(OptimizedLSTMCell)'] = flax_contender(xs, hidden)
@@ -176,7 +181,7 @@ def format_tables(results, compile_times, memory, names):
       text += ')'
     return text
 
-  ordered = [f'rnnzoo {n}' for n in names] + [
+  ordered = [f'rnnzoo {n}' for n in names] + [CUDNN] + [
       'torch nn.LSTM', 'torch nn.GRU', 'flax nn.RNN(OptimizedLSTMCell)'] + [
           f'torch loop {n}' for n in names]
   for name in ordered:

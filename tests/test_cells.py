@@ -4,12 +4,14 @@ the properties each paper relies on."""
 import jax
 import jax.extend
 import jax.numpy as jnp
+from jax.experimental import rnn as rnn_lib
 import numpy as np
 import pytest
 from jax.test_util import check_grads
 
 from rnnzoo import cells
 from rnnzoo import recurrence
+from rnnzoo.cells import cudnn
 from tests import conftest
 from tests import reference
 
@@ -110,7 +112,7 @@ def test_unknown_option_names_the_valid_ones():
     ('sru', {'activation': 'relu'}, r"activation='relu'.*\['tanh', 'identity'\]"),
     # Options only some cells have: the error names the cells that do.
     ('lstm', {'parallel': True}, r"'lstm' has no option 'parallel' \(given True\): its "
-     r"options are \['forget_bias', 'no_gate', 'norm'\]; 'parallel' is an option of "
+     r"options are \['forget_bias', 'no_gate', 'norm', 'cudnn'\]; 'parallel' is an option of "
      r"\['mingru', 'minlstm', 'qrnn', 'sru'\]"),
     ('qrnn', {'log_space': True}, r"'qrnn' has no option 'log_space' \(given True\): its "
      r"options are \['parallel', 'window', 'pooling'\]; 'log_space' is an option of "
@@ -133,6 +135,9 @@ def test_unknown_option_names_the_valid_ones():
     ('jordan', {'self_connection': 1.0}, r'self_connection=1.0.*\[0, 1\)'),
     ('jordan', {'output_activation': 'softmax'}, r"output_activation='softmax'.*'sigmoid', 'tanh', 'identity'"),
     ('jordan', {'hidden_units': -1}, r'hidden_units=-1.*>= 0'),
+    ('lstm', {'cudnn': True}, r"cudnn=True is not allowed here: cuDNN's kernel needs a CUDA GPU and JAX runs on 'cpu'"),
+    ('lstm', {'cudnn': True, 'norm': 'layer'}, r"cudnn=True is not allowed with norm='layer'"),
+    ('peephole', {'cudnn': True}, r"cudnn=True is not allowed with cell='peephole'"),
 ])
 def test_impossible_options_are_refused(name, options, message):
   with pytest.raises(ValueError, match=message):
@@ -611,3 +616,76 @@ def test_jordan_past_reaches_the_present_only_through_the_outputs():
   ys, _ = recurrence.unroll(cell, params, xs)
   np.testing.assert_allclose(ys, jnp.broadcast_to(
       jax.nn.sigmoid(params['b_y']), ys.shape), atol=1e-6)
+
+
+# ----------------------------------------------------------------------------
+# The LSTM through cuDNN's kernel: its weight layout, checked on the CPU
+# through the kernel's reference implementation.
+
+
+def _reference_kernel(x, h_0, c_0, weights, seq_lengths, *, input_size,
+                      hidden_size, num_layers, dropout, bidirectional):
+  """jax.experimental.rnn.lstm, computed by its CPU reference."""
+  unpacked = rnn_lib.unpack_lstm_weights(weights, input_size, hidden_size,
+                                         num_layers, bidirectional)
+  return rnn_lib.lstm_ref(x, h_0, c_0, *unpacked, seq_lengths, input_size,
+                          hidden_size, num_layers, dropout, bidirectional)
+
+
+def _padded(batch_lengths, num_steps, input_size):
+  xs = jax.random.normal(KEY, (num_steps, len(batch_lengths), input_size))
+  return xs, recurrence.lengths_to_mask(jnp.array(batch_lengths), num_steps)
+
+
+def test_cudnn_weight_layout_computes_the_lstm():
+  lstm = cells.get('lstm')
+  params = lstm.init(jax.random.PRNGKey(3), 3, 5)
+  params['b'] = jax.random.normal(jax.random.PRNGKey(4), (20,))
+  xs, mask = _padded([6, 2, 4], 6, 3)
+  carry = (jax.random.normal(jax.random.PRNGKey(5), (3, 5)),
+           jax.random.normal(jax.random.PRNGKey(6), (3, 5)))
+  ys, (h, c) = recurrence.unroll(lstm, params, xs, carry, mask=mask)
+  ref_ys, h_n, c_n = _reference_kernel(
+      jnp.swapaxes(xs, 0, 1), carry[0][None], carry[1][None],
+      cudnn.pack(params), mask.sum(0).astype(jnp.int32), input_size=3,
+      hidden_size=5, num_layers=1, dropout=0.0, bidirectional=False)
+  ref_ys = jnp.where(mask[..., None], jnp.swapaxes(ref_ys, 0, 1), 0.0)
+  np.testing.assert_allclose(ys, ref_ys, atol=1e-6)
+  np.testing.assert_allclose(h, h_n[0], atol=1e-6)
+  np.testing.assert_allclose(c, c_n[0], atol=1e-6)
+
+
+@pytest.mark.parametrize('reverse', [False, True])
+def test_the_cudnn_backend_runs_the_same_lstm_and_gradient(monkeypatch,
+                                                           reverse):
+  monkeypatch.setattr(cudnn.rnn, 'lstm', _reference_kernel)
+  monkeypatch.setattr(cudnn, 'available', lambda: True)
+  plain, fused = cells.get('lstm'), cells.get('lstm', cudnn=True)
+  params = plain.init(jax.random.PRNGKey(7), 3, 4)
+  xs, mask = _padded([5, 3], 5, 3)
+
+  def loss(cell, params, xs):
+    ys, (h, c) = recurrence.unroll(cell, params, xs, mask=mask,
+                                   reverse=reverse)
+    return jnp.sum(ys ** 2) + jnp.sum(h * c)
+
+  np.testing.assert_allclose(loss(fused, params, xs), loss(plain, params, xs),
+                             rtol=1e-6)
+  grads = [jax.grad(loss, argnums=(1, 2))(cell, params, xs)
+           for cell in (plain, fused)]
+  for want, got in zip(*map(jax.tree_util.tree_leaves, grads)):
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_the_cudnn_backend_refuses_what_its_kernel_cannot_do(monkeypatch):
+  monkeypatch.setattr(cudnn, 'available', lambda: True)
+  fused = cells.get('lstm', cudnn=True)
+  params = fused.init(KEY, 3, 4)
+  xs = jnp.ones((5, 2, 3))
+  dropout = recurrence.variational_dropout(KEY, 2, 3, 4, input_rate=0.0,
+                                           state_rate=0.5)
+  with pytest.raises(ValueError, match='cudnn=True is not allowed with '
+                     'recurrent dropout'):
+    recurrence.unroll(fused, params, xs, dropout=dropout)
+  with pytest.raises(ValueError, match='cudnn=True is not allowed with remat'):
+    recurrence.unroll(fused, params, xs, remat=True)

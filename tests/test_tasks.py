@@ -44,7 +44,7 @@ def _task_cases(text_file):
           tasks.get('slot_filling', num_train=40, num_eval=12),
           tasks.get('conll2003', vocab_size=30, max_len=10),
           tasks.get('ctc_digits', max_labels=4, eval_batches=2),
-          tasks.get('selective_copy', slots=16, tokens=4)]
+          tasks.get('selective_copy', slots=10, tokens=3)]
 
 
 def _batches(task, seed, count, state=None):
@@ -159,6 +159,50 @@ def test_the_memoryless_strategy_scores_the_copy_baseline(delay):
   constant = jnp.zeros((256, delay + 20, 9)).at[..., 3].set(1.0)
   accuracy = float(base.mean(task.metrics(constant, batch)['acc_last10']))
   assert abs(accuracy - task.baseline()['acc_last10']) < 0.03
+
+
+# ----------------------------------------------------------------------------
+# Selective copying.
+
+
+def test_selective_copy_scatters_the_tokens_in_order_then_asks_for_them():
+  task = tasks.get('selective_copy', slots=20, tokens=5)
+  batch = jax.tree_util.tree_map(
+      np.asarray, task.sample(jax.random.PRNGKey(3), 64))
+  x, y = batch['x'], batch['y']
+  assert x.shape == (64, 25) and y.shape == (64, 5)
+  assert (x[:, 20:] == 0).all()  # the markers
+  places = set()
+  for row, target in zip(x[:, :20], y):
+    data = row[row != 15]
+    np.testing.assert_array_equal(data, target)  # 5 distinct places, in order
+    assert ((1 <= data) & (data <= 14)).all()
+    places.add(tuple(np.flatnonzero(row != 15)))
+  assert len(places) > 50  # the places vary from row to row
+
+
+def test_a_uniform_guess_scores_the_selective_copy_baseline():
+  task = tasks.get('selective_copy', slots=20, tokens=4)
+  batch = task.sample(jax.random.PRNGKey(0), 512)
+  # Uniform over the 14 data tokens at every step: ce = ln 14 exactly.
+  uniform = jnp.full((512, 24, 16), -jnp.inf).at[..., 1:15].set(0.0)
+  metrics = task.metrics(uniform, batch)
+  assert float(base.mean(metrics['ce'])) == pytest.approx(math.log(14),
+                                                          rel=1e-6)
+  assert task.baseline()['ce'] == pytest.approx(math.log(14))
+  # Only the answer steps count: the perfect answers, garbage before them.
+  perfect = jax.nn.one_hot(batch['y'], 16) * 100.0
+  garbage = jnp.zeros((512, 20, 16)).at[..., 7].set(100.0)
+  outputs = jnp.concatenate([garbage, perfect], 1)
+  metrics = task.metrics(outputs, batch)
+  assert float(base.mean(metrics['accuracy'])) == 1.0
+  assert float(base.mean(metrics['exact'])) == 1.0
+  assert float(task.loss(outputs, batch)) < 1e-30
+  # A constant token is right one time in 14, all four one time in 14^4.
+  constant = jnp.zeros((512, 24, 16)).at[..., 3].set(1.0)
+  accuracy = float(base.mean(task.metrics(constant, batch)['accuracy']))
+  assert abs(accuracy - task.baseline()['accuracy']) < 0.02
+  assert task.baseline()['exact'] == pytest.approx(14.0 ** -4)
 
 
 # ----------------------------------------------------------------------------
@@ -364,6 +408,8 @@ def test_unknown_task_names_the_closest():
     ('imdb', {'vocab_size': 2}, r'vocab_size=2'),
     ('lookahead', {'shift': 50}, r'shift=50.*<= 49'),
     ('lookahead', {'delay': -1}, r'delay=-1.*>= 0'),
+    ('selective_copy', {'tokens': 0}, r'tokens=0.*>= 1'),
+    ('selective_copy', {'slots': 4, 'tokens': 5}, r'slots=4.*>= 5'),
 ])
 def test_impossible_task_options_are_refused(name, options, message):
   with pytest.raises(ValueError, match=message):

@@ -2,9 +2,11 @@
 
 import dataclasses
 
+import jax
 import jax.numpy as jnp
 
 from rnnzoo.cells import base
+from rnnzoo.cells import cudnn as cudnn_lib
 from rnnzoo.cells import layer_norm
 
 sigmoid = base.sigmoid
@@ -58,6 +60,10 @@ class LSTM(base.Cell):
   row by row, so per step. Extra parameters g_x, beta_x, g_h, beta_h [4H]
   and g_c, beta_c [H]: gains 1, biases 0. The carried c is the cell state
   before its normalisation. Not combined with no_gate.
+
+  cudnn=True runs the plain LSTM through cuDNN's fused kernel on a CUDA GPU
+  (`rnnzoo.cells.cudnn`: the same parameters and function, without
+  recurrent dropout, zoneout, the diagnostics' offsets or remat).
   """
 
   name = 'lstm'
@@ -66,15 +72,47 @@ class LSTM(base.Cell):
   forget_bias: float = 1.0
   no_gate: str = ''
   norm: str = ''
+  cudnn: bool = False
 
   def validate(self):
     base.check_number('forget_bias', self.forget_bias)
     base.check_choice('no_gate', self.no_gate, ('', 'i', 'f', 'o'))
     base.check_choice('norm', self.norm, layer_norm.KINDS)
+    base.check_bool('cudnn', self.cudnn)
     if self.norm and self.no_gate:
       raise ValueError(f'no_gate={self.no_gate!r} is not allowed with norm='
                        f'{self.norm!r}: the ablations are of the plain LSTM '
                        "(give no_gate='' or norm='')")
+    if self.cudnn:
+      self._check_cudnn()
+
+  def _check_cudnn(self):
+    variant = {'cell': self.name if self.name != 'lstm' else '',
+               'no_gate': self.no_gate, 'norm': self.norm}
+    for field, value in variant.items():
+      if value:
+        raise ValueError(f'cudnn=True is not allowed with {field}={value!r}: '
+                         "cuDNN's kernel is the plain LSTM (give cudnn=False)")
+    if not cudnn_lib.available():
+      raise ValueError("cudnn=True is not allowed here: cuDNN's kernel needs "
+                       'a CUDA GPU and JAX runs on '
+                       f'{jax.default_backend()!r} (give cudnn=False)')
+
+  def run(self, params, xs, carry, *, mask, state_mask, remat, offsets,
+          zone):
+    """The sequential scan, or cuDNN's kernel when `cudnn`."""
+    if not self.cudnn:
+      return super().run(params, xs, carry, mask=mask, state_mask=state_mask,
+                         remat=remat, offsets=offsets, zone=zone)
+    unsupported = {'recurrent dropout': state_mask is not None,
+                   'zoneout': zone != (None, None),
+                   'offsets': offsets is not None, 'remat': remat}
+    for option, given in unsupported.items():
+      if given:
+        raise ValueError(f'cudnn=True is not allowed with {option}: '
+                         "cuDNN's kernel has no hook for it (give "
+                         'cudnn=False)')
+    return cudnn_lib.run(params, xs, carry, mask)
 
   def init(self, key, input_size, hidden_size):
     return _lstm_weights(key, input_size, hidden_size, self.forget_bias,

@@ -1,0 +1,47 @@
+"""The Nested LSTM against a two-layer LSTM with the same parameters on the
+character LM (Moniz & Krueger 2017, section 4.1, Table 1)."""
+
+from experiments import corpus
+from rnnzoo import experiment
+from rnnzoo import verdicts
+
+METRIC = 'eval/bpc'
+STEPS = 10_000
+SEEDS = 3
+HIDDEN = 128
+# The paper's training: Adam 2e-3, windows of 100 characters, batch 32,
+# clipping at 1 (the config's optimizer and clipping).
+FIELDS = {'task.path': corpus.PATH, 'batch_size': 32}
+
+
+def _arm(name, cell, layers, label):
+  return experiment.Arm(
+      name, f'configs/char_lm.py:cell={cell},hidden={HIDDEN},layers={layers},'
+      'seq_len=100', FIELDS, seeds=SEEDS, steps=STEPS, label=label)
+
+
+def _nested_beats_stacked(o):
+  return verdicts.beats(o.sample('nested'), o.sample('lstm_2x'), METRIC,
+                        higher_is_better=False)
+
+
+EXPERIMENT = experiment.Experiment(
+    name='nested_lstm', metric=METRIC,
+    arms=(_arm('nested', 'nested_lstm', 1, f'Nested LSTM, 1 x {HIDDEN}'),
+          _arm('lstm_2x', 'lstm', 2, f'LSTM, 2 x {HIDDEN}')),
+    claims=(experiment.Claim(
+        'beats', 'A Nested LSTM beats a two-layer LSTM with the same '
+        'parameters on the character LM', _nested_beats_stacked,
+        needs=f'2 x {SEEDS} x {STEPS:,} steps: about 2 hours on one core '
+        'here.'),),
+    references=(
+        experiment.Reference('nested', 'Moniz & Krueger 2017, Table 1',
+                             '1.399 bpc (NLSTM 2 x 600, PTB test)',
+                             'PTB, 600 units, two nested layers, 35 epochs '
+                             'there; the licence texts, 128 units, one '
+                             'nested layer, 10,000 steps here'),
+        experiment.Reference('lstm_2x', 'Moniz & Krueger 2017, Table 1',
+                             '1.434 bpc (LSTM 2 x 600, PTB test)',
+                             'as above; two layers of 128 here'),
+    ),
+)
