@@ -49,7 +49,6 @@ class TagSet:
       else:
         raise ValueError(f"tag={name!r} is not allowed: a BIO tag is 'O', "
                          "'B-TYPE' or 'I-TYPE'")
-    self.types = types
     self.kinds = np.array(kinds, np.int32)
     self.type_ids = np.array(type_ids, np.int32)
 
@@ -142,8 +141,8 @@ class Tagging(base.DataSet):
   'mask': [N, T]}. Loss: the masked token cross-entropy. Metrics: 'span_f1'
   (the headline), 'precision', 'recall' (see the module docstring),
   token 'accuracy' and 'ce'. Trivial baseline: the training split's tag
-  frequencies at every token (its most frequent tag, O, as the
-  prediction): no span, so span F1, precision and recall 0.
+  frequencies (add-one smoothed) at every token, its most frequent tag (O)
+  as the prediction: no span, so span F1, precision and recall 0.
   """
 
   input_kind = 'tokens'
