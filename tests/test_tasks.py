@@ -42,6 +42,9 @@ def _task_cases(text_file):
           tasks.get('imdb', vocab_size=60, max_len=10),
           tasks.get('lookahead', seq_len=12, shift=3),
           tasks.get('selective_copy', slots=10, tokens=3),
+          tasks.get('slot_filling', num_train=40, num_eval=12),
+          tasks.get('conll2003', vocab_size=30, max_len=10),
+          tasks.get('ctc_digits', max_labels=4, eval_batches=2),
           tasks.get('reverse', min_len=2, max_len=6),
           tasks.get('sort', min_len=2, max_len=6),
           tasks.get('addition', min_len=1, max_len=3)]

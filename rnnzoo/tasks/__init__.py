@@ -11,12 +11,15 @@ from rnnzoo import options
 from rnnzoo.tasks import adding
 from rnnzoo.tasks import base
 from rnnzoo.tasks import char_lm
+from rnnzoo.tasks import conll
 from rnnzoo.tasks import copy_memory
+from rnnzoo.tasks import ctc
 from rnnzoo.tasks import imdb
 from rnnzoo.tasks import lookahead
 from rnnzoo.tasks import mnist
 from rnnzoo.tasks import mnist1d
 from rnnzoo.tasks import selective_copy
+from rnnzoo.tasks import slot_filling
 from rnnzoo.tasks import transduction
 
 Task = base.Task
@@ -33,6 +36,9 @@ _REGISTRY = options.Registry('task', (
     transduction.Reverse,
     transduction.Sort,
     transduction.Addition,
+    slot_filling.SlotFilling,
+    ctc.CTCDigits,
+    conll.CoNLL2003,
 ))
 
 names = _REGISTRY.names
