@@ -165,8 +165,12 @@ def evaluate(eval_step, params, items, put) -> dict[str, float]:
 
 def restore(workdir: str, step: int | None = None):
   """A run's model: (config, task, model, variables) at its latest
-  checkpoint, or at `step`."""
+  checkpoint, or at `step`. Model fields added since the run was made
+  take their defaults."""
   config = rundir.read_config(workdir)
+  config.model = ml_collections.ConfigDict(
+      {**models.of(config).default_config().to_dict(),
+       **config.model.to_dict()})
   built = assembly.assemble(config)
   manager = ocp.CheckpointManager(_checkpoints(workdir))
   step = manager.latest_step() if step is None else step

@@ -2,6 +2,7 @@
 parameter counts and the layer cells a config asks for."""
 
 import jax
+import jax.test_util
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
@@ -185,3 +186,76 @@ def test_constrain_clips_every_indrnn_layer():
                                  2 ** 0.1, rtol=1e-6)
   np.testing.assert_array_equal(clipped['params']['readout']['kernel'],
                                 big['params']['readout']['kernel'])
+
+
+# ----------------------------------------------------------------------------
+# The learned initial carry.
+
+
+@pytest.mark.parametrize('cell,bidirectional', [
+    ('lstm', False), ('gru', True), ('cwrnn', False)])
+def test_a_learned_initial_carry_starts_at_zero_and_feeds_every_sequence(
+    cell, bidirectional):
+  layers = (cells.get(cell, periods=(1, 2, 4, 8, 16)) if cell == 'cwrnn'
+            else cells.get(cell),) * 2
+  model = _model(layers=layers, readout='every', bidirectional=bidirectional,
+                 learn_initial_carry=True)
+  plain = _model(layers=layers, readout='every', bidirectional=bidirectional)
+  x = jax.random.normal(KEY, (3, 6, 3))
+  variables = model.init(KEY, {'x': x})
+  params = variables['params']
+  # At init (zeros) it is the model without it.
+  without = {'params': {k: v for k, v in params.items()
+                        if not k.startswith('initial')}}
+  np.testing.assert_allclose(model.apply(variables, {'x': x}),
+                             plain.apply(without, {'x': x}), atol=1e-6)
+  # Trained values: every sequence starts from them, layer by layer.
+  learned = jax.tree_util.tree_map(
+      lambda a: jax.random.normal(jax.random.PRNGKey(a.size), a.shape),
+      {k: v for k, v in params.items() if k.startswith('initial')})
+  variables = {'params': {**params, **learned}}
+  directions = 2 if bidirectional else 1
+
+  def start(index, direction, layer_params):
+    """The carry that param initial{index} says, for 3 sequences."""
+    template = layers[index].initial_carry(layer_params, 3)
+    leaves, treedef = jax.tree_util.tree_flatten(template)
+    values = iter(learned[f'initial{index}'][direction])
+    return treedef.unflatten([
+        jnp.broadcast_to(next(values), leaf.shape)
+        if jnp.issubdtype(leaf.dtype, jnp.floating) else leaf
+        for leaf in leaves])
+
+  stack_layers, carries = [], []
+  for index in range(2):
+    layer = params[f'layer{index}']
+    parts = (layer['fw'], layer['bw']) if bidirectional else (layer,)
+    stack_layers.append((layers[index], parts if bidirectional else layer))
+    starts = tuple(start(index, d, p) for d, p in enumerate(parts))
+    carries.append(starts if bidirectional else starts[0])
+    assert len(learned[f'initial{index}']) == directions
+  ys, _ = recurrence.stack(stack_layers, x.swapaxes(0, 1),
+                           bidirectional=bidirectional, carries=carries)
+  np.testing.assert_allclose(model.apply(variables, {'x': x}),
+                             _dense(params['readout'], ys).swapaxes(0, 1),
+                             atol=1e-5)
+  if cell == 'cwrnn':  # the clock is no parameter
+    assert all(len(d) == 1 for d in learned['initial0'])
+
+
+def test_the_learned_initial_carry_gets_the_gradient_of_the_loss():
+  model = _model('lstm', learn_initial_carry=True)
+  x = jax.random.normal(KEY, (2, 4, 3))
+  variables = model.init(KEY, {'x': x})
+
+  def loss(initial):
+    params = {**variables['params'], 'initial0': initial}
+    return jnp.sum(model.apply({'params': params}, {'x': x}) ** 2)
+
+  initial = jax.tree_util.tree_map(lambda a: a + 0.3,
+                                   variables['params']['initial0'])
+  jax.test_util.check_grads(loss, (initial,), order=1, modes=['rev'],
+                            atol=1e-2, rtol=1e-2)
+  gradient = jax.grad(loss)(initial)
+  assert all(float(jnp.abs(g).sum()) > 0
+             for g in jax.tree_util.tree_leaves(gradient))

@@ -61,6 +61,10 @@ def default_config() -> ml_collections.ConfigDict:
       zoneout_c=0.0,          # the same for the cell state (the LSTM's c);
                               # only for cells that have one
       remat=False,            # recompute activations in backward (long T)
+      learn_initial_carry=False,  # the initial carry of each layer and
+                                  # direction is a trained parameter (its
+                                  # float parts, starting at zero), the same
+                                  # for every sequence; False: zeros
       top_layer_options={},   # cell options that differ in the top layer,
                               # e.g. IndRNN's {'last_layer': True}
   ))
@@ -103,6 +107,7 @@ def check_config(config: ml_collections.ConfigDict) -> None:
   options.check_choice('model.dropout_kind', m.dropout_kind,
                        ('variational', 'per_step'))
   options.check_bool('model.remat', m.remat)
+  options.check_bool('model.learn_initial_carry', m.learn_initial_carry)
 
 
 def check_task(config: ml_collections.ConfigDict, task) -> None:
@@ -161,6 +166,7 @@ class RNN(base.Model):
   zoneout_h: float = 0.0
   zoneout_c: float = 0.0
   remat: bool = False
+  learn_initial_carry: bool = False
 
   @nn.compact
   def __call__(self, batch, *, train: bool = False, offsets=None):
@@ -185,7 +191,7 @@ class RNN(base.Model):
     time_mask = None if mask is None else jnp.swapaxes(mask, 0, 1)
     directions = 2 if self.bidirectional else 1
 
-    layers, dropouts = [], []
+    layers, dropouts, carries = [], [], []
     size = xs.shape[-1]
     for index, cell in enumerate(self.layers):
       params = self.param(f'layer{index}', self._init_layer, cell, size)
@@ -193,6 +199,8 @@ class RNN(base.Model):
         params = (params['fw'], params['bw'])
       layers.append((cell, params))
       dropouts.append(self._layer_masks(batch_size, xs.shape[0], size, train))
+      if self.learn_initial_carry:
+        carries.append(self._initial_carry(index, cell, params, batch_size))
       size = self.hidden_size * directions
 
     per_step = train and self.dropout_kind == 'per_step' and self.dropout > 0
@@ -205,7 +213,8 @@ class RNN(base.Model):
 
     ys, _ = recurrence.stack(
         layers, xs, mask=time_mask, bidirectional=self.bidirectional,
-        dropouts=dropouts, remat=self.remat, between=between, offsets=offsets)
+        dropouts=dropouts, remat=self.remat, between=between, offsets=offsets,
+        carries=carries or None)
     ys = self._readout_dropout(ys, train)
     if self.readout == 'every':
       return jnp.swapaxes(nn.Dense(self.output_size, name='readout')(ys), 0, 1)
@@ -223,6 +232,35 @@ class RNN(base.Model):
     k_fw, k_bw = jax.random.split(key)
     return {'fw': cell.init(k_fw, input_size, self.hidden_size),
             'bw': cell.init(k_bw, input_size, self.hidden_size)}
+
+  def _initial_carry(self, index, cell, params, batch_size):
+    """Layer `index`'s learned initial carry for a batch (a (forward,
+    backward) pair when bidirectional).
+
+    The parameter 'initial{index}' holds the float leaves of the cell's
+    carry for one sequence (batch axis of size 1, wherever the cell keeps
+    it), zeros at init; each is broadcast over the batch. Leaves that are
+    not floats (CW-RNN's clock) keep their initial value.
+    """
+    directions = params if self.bidirectional else (params,)
+
+    def zeros(key, direction):
+      del key
+      return [leaf for leaf in jax.tree_util.tree_leaves(
+          cell.initial_carry(direction, 1)) if _is_float(leaf)]
+
+    def carry(direction, learned):
+      template = cell.initial_carry(direction, batch_size)
+      leaves, treedef = jax.tree_util.tree_flatten(template)
+      learned = iter(learned)
+      return treedef.unflatten([
+          jnp.broadcast_to(next(learned), leaf.shape) if _is_float(leaf)
+          else leaf for leaf in leaves])
+
+    learned = self.param(f'initial{index}', lambda key: [
+        zeros(key, direction) for direction in directions])
+    result = tuple(carry(d, l) for d, l in zip(directions, learned))
+    return result if self.bidirectional else result[0]
 
   def _layer_masks(self, batch_size, num_steps, input_size, train):
     """The layer's `recurrence.Dropout` (a (forward, backward) pair when
@@ -284,6 +322,10 @@ class RNN(base.Model):
     return total
 
 
+def _is_float(leaf) -> bool:
+  return jnp.issubdtype(leaf.dtype, jnp.floating)
+
+
 def build(config: ml_collections.ConfigDict, task) -> RNN:
   """The model of `config` for `task`, with the cells of `layer_cells`;
   `rnnzoo.assembly.assemble` checks the config first."""
@@ -295,4 +337,5 @@ def build(config: ml_collections.ConfigDict, task) -> RNN:
       bidirectional=m.bidirectional, encoder_size=m.encoder_size,
       dropout=m.dropout, dropout_kind=m.dropout_kind,
       recurrent_dropout=m.recurrent_dropout, zoneout_h=m.zoneout_h,
-      zoneout_c=m.zoneout_c, remat=m.remat)
+      zoneout_c=m.zoneout_c, remat=m.remat,
+      learn_initial_carry=m.learn_initial_carry)
