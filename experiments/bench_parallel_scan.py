@@ -8,7 +8,7 @@ every contender in one process, repeats round-robin after an untimed call,
 medians. It prints tokens/s (B*T per second) with ratios, the compile time
 and the peak temporary memory of each compiled rnnzoo gradient, the
 crossover between minGRU's parallel and sequential paths, and the targets.
-Its flags --repeats and --out are bench_throughput.py's.
+Its flags --repeats and --out are those of experiments/timing.py.
 
   python -m experiments.bench_parallel_scan --repeats=3 \
       --out=experiments/results/bench_parallel_scan.md
@@ -21,6 +21,7 @@ import jax
 import torch
 
 from experiments import bench_throughput
+from experiments import timing
 from rnnzoo import cells
 
 BATCH, FEATURES, HIDDEN = 16, 32, 128
@@ -49,7 +50,7 @@ def bench_length(steps, repeats):
     contenders[label], costs[label] = run, (compile_s, memory)
   contenders[TORCH_LSTM] = bench_throughput.torch_fused_contender(
       torch.nn.LSTM, xs, HIDDEN)
-  seconds = bench_throughput.time_round_robin(contenders, repeats)
+  seconds = timing.time_round_robin(contenders, repeats)
   return {label: BATCH * steps / s for label, s in seconds.items()}, costs
 
 

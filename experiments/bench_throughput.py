@@ -21,7 +21,6 @@ A cell without a PyTorch loop in experiments/torch_loops.py is timed
 without that column.
 """
 
-import statistics
 import time
 
 from absl import app
@@ -32,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 import torch
 
+from experiments import timing
 from experiments import torch_loops
 from rnnzoo import cells as cells_lib
 from rnnzoo import recurrence
@@ -43,13 +43,11 @@ CUDNN = 'rnnzoo lstm cudnn=True'  # timed on a CUDA GPU only
 CELL_OPTIONS = {'cwrnn': {'periods': (1, 2, 4, 8, 16, 32, 64, 128)},
                 'dilated': {'base': 'vanilla', 'dilation': 4}}
 
-_REPEATS = flags.DEFINE_integer('repeats', 7, 'Timed rounds per shape.')
 _CELLS = flags.DEFINE_list('cells', [], 'Cells to time (default: all).')
 _SHAPES = flags.DEFINE_list('shapes', [], 'Shape indices 0-2 (default: all).')
 _LOOP_SHAPES = flags.DEFINE_list(
     'loop_shapes', ['0', '1', '2'],
     'Shape indices at which to time the PyTorch per-step loops.')
-_OUT = flags.DEFINE_string('out', '', 'Also write the tables to this file.')
 
 
 def _cell(name):
@@ -101,23 +99,6 @@ def torch_loop_contender(cell, params, xs):
   return run
 
 
-def time_round_robin(contenders, repeats):
-  """Median seconds per call of each contender, rounds interleaved.
-
-  Each turn starts with one untimed call: without it the first timed call
-  pays for the previous contender's threads (PyTorch's OpenMP workers spin
-  after a parallel region), which slowed the next contender by up to 4x.
-  """
-  times = {name: [] for name in contenders}
-  for _ in range(repeats):
-    for name, run in contenders.items():
-      run()
-      start = time.perf_counter()
-      run()
-      times[name].append(time.perf_counter() - start)
-  return {name: statistics.median(t) for name, t in times.items()}
-
-
 def bench_shape(shape, names, repeats, with_loops):
   """Rows of (name, tokens/s, ratios) and compile times for one shape."""
   batch, steps, features, hidden = shape
@@ -136,7 +117,7 @@ def bench_shape(shape, names, repeats, with_loops):
   contenders['torch nn.LSTM'] = torch_fused_contender(torch.nn.LSTM, xs, hidden)
   contenders['torch nn.GRU'] = torch_fused_contender(torch.nn.GRU, xs, hidden)
   contenders['flax nn.RNN(OptimizedLSTMCell)'] = flax_contender(xs, hidden)
-  seconds = time_round_robin(contenders, repeats)
+  seconds = timing.time_round_robin(contenders, repeats)
   return {name: batch * steps / s for name, s in seconds.items()}, compile_s
 
 
@@ -253,7 +234,7 @@ def main(argv):
     print(f'timing B={shape[0]} T={shape[1]} D={shape[2]} H={shape[3]} ...',
           flush=True)
     results[shape], compile_times[shape] = bench_shape(
-        shape, names, _REPEATS.value, index in loop_indices)
+        shape, names, timing.REPEATS.value, index in loop_indices)
   memory = peak_memory(names)
   text = (format_tables(results, compile_times, memory, names) + '\n\n' +
           format_targets(results, names))
@@ -262,8 +243,8 @@ def main(argv):
           f'{torch.get_num_threads()} torch threads; jax {jax.__version__}, '
           f'torch {torch.__version__}.\n\n' + text)
   print(text)
-  if _OUT.value:
-    with open(_OUT.value, 'w') as f:
+  if timing.OUT.value:
+    with open(timing.OUT.value, 'w') as f:
       f.write(text + '\n')
 
 

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from experiments import bench_throughput
+from experiments import timing
 from experiments import torch_loops
 from rnnzoo import recurrence
 from tests import conftest
@@ -28,7 +29,7 @@ def test_a_cell_without_a_loop_is_timed_without_that_column(monkeypatch):
   monkeypatch.delitem(torch_loops.LOOPS, 'mgu')
   assert not torch_loops.has_loop(bench_throughput._cell('mgu'))  # pylint: disable=protected-access
   timed = []
-  monkeypatch.setattr(bench_throughput, 'time_round_robin',
+  monkeypatch.setattr(timing, 'time_round_robin',
                       lambda contenders, repeats: timed.append(
                           sorted(contenders)) or {})
   bench_throughput.bench_shape((2, 4, 3, 4), ['mgu', 'gru'], 1, True)

@@ -1,0 +1,46 @@
+"""Timing shared by the benchmarks: contenders interleaved round-robin, and
+the CPU pressure that says whether other work shared the machine."""
+
+import statistics
+import time
+
+from absl import flags
+
+# The flags every benchmark takes.
+REPEATS = flags.DEFINE_integer('repeats', 7, 'Timed rounds (per shape).')
+OUT = flags.DEFINE_string('out', '', 'Also write the tables to this file.')
+PRESSURE = '/proc/pressure/cpu'
+CONTENDED = 10.0  # percent of time some task waited for a CPU, over 10 s
+
+
+def round_robin_times(contenders, repeats):
+  """Seconds of each call of each contender, `repeats` rounds interleaved.
+
+  Each turn starts with one untimed call: without it the first timed call
+  pays for the previous contender's threads (PyTorch's OpenMP workers spin
+  after a parallel region), which slowed the next contender by up to 4x.
+  """
+  times = {name: [] for name in contenders}
+  for _ in range(repeats):
+    for name, run in contenders.items():
+      run()
+      start = time.perf_counter()
+      run()
+      times[name].append(time.perf_counter() - start)
+  return times
+
+
+def time_round_robin(contenders, repeats):
+  """Median seconds per call of each contender (`round_robin_times`)."""
+  return {name: statistics.median(t)
+          for name, t in round_robin_times(contenders, repeats).items()}
+
+
+def cpu_pressure() -> float | None:
+  """Linux PSI 'some avg10' of the CPU (percent), None where unavailable."""
+  try:
+    with open(PRESSURE) as f:
+      first = f.readline().split()
+  except OSError:
+    return None
+  return float(dict(field.split('=') for field in first[1:])['avg10'])
