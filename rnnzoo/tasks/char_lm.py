@@ -53,8 +53,9 @@ class CharLM(base.DataSet):
 
   stateful=True trains with truncated backpropagation through time (TBPTT;
   Williams & Peng 1990, "An efficient gradient-based algorithm for on-line
-  training of recurrent network trajectories"; Elman 1990 and Sutskever 2013
-  train language models this way): the training text is cut into B =
+  training of recurrent network trajectories"; Mikolov 2012, "Statistical
+  language models based on neural networks", trains language models this
+  way): the training text is cut into B =
   batch_size contiguous pieces of P = N // B characters, and batch k holds
   window k of every piece (characters k*seq_len .. k*seq_len + seq_len of
   piece b in row b), so row b of consecutive batches is consecutive text.
