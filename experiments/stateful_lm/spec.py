@@ -23,8 +23,7 @@ def _stateful_beats_windows(o):
 
 EXPERIMENT = experiment.Experiment(
     name='stateful_lm', metric=METRIC,
-    arms=(experiment.Arm('stateful', CONFIG,
-                         {**FIELDS, 'task.stateful': True}, seeds=SEEDS,
+    arms=(experiment.Arm('stateful', f'{CONFIG},stateful', FIELDS, seeds=SEEDS,
                          steps=STEPS, label='streams, carry passed (TBPTT 32)'),
           experiment.Arm('windows', CONFIG, FIELDS, seeds=SEEDS, steps=STEPS,
                          label='independent windows of 32')),
@@ -32,6 +31,7 @@ EXPERIMENT = experiment.Experiment(
         'carry', 'Passing the carry from window to window (truncated BPTT) '
         'lowers the held-out bits per character of an LSTM trained on '
         'windows of the same length', _stateful_beats_windows,
-        needs=f'2 x {SEEDS} x {STEPS:,} steps: about NEEDS on one core '
-        'here.'),),
+        needs=f'2 x {SEEDS} x {STEPS:,} steps: about 15 minutes on one core '
+        'here (200 steps of either arm ran at 21-24 steps/s, each evaluation '
+        'of the held-out text as one stream in about 2 s).'),),
 )
