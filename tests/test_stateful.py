@@ -16,7 +16,9 @@ import optax
 import pytest
 
 from rnnzoo import assembly
+from rnnzoo import cells
 from rnnzoo import config_util
+from rnnzoo import models
 from rnnzoo import tasks
 from rnnzoo import train
 from rnnzoo.tasks import char_lm
@@ -98,6 +100,23 @@ def test_two_stateful_windows_equal_one_unroll_of_both(text_file,
   out_reset, _ = model.apply(variables, reset, carries=carries)
   np.testing.assert_allclose(out_reset[0], alone[0], atol=1e-5)
   np.testing.assert_allclose(out_reset[1:], out_2[1:], atol=1e-6)
+
+
+@pytest.mark.parametrize('cell', ['gru', 'cwrnn'])
+def test_a_dilated_or_clocked_carry_continues_across_windows(text_file, cell):
+  # Windows of 8 steps, dilation 3: the dilated carry's phase must carry on;
+  # CW-RNN's clock too.
+  task, model, variables = build(text_file, cell=config_util.cell(cell),
+                                 **{'model.dilations': (1, 3)})
+  stream = task.train_stream(0, 4)
+  first, second = next(stream), next(stream)
+  carries = model.apply(variables, 4, method='zero_carries')
+  out_1, carries = model.apply(variables, first, carries=carries)
+  out_2, _ = model.apply(variables, second, carries=carries)
+  whole = model.apply(variables,
+                      {'x': np.concatenate([first['x'], second['x']], 1)})
+  np.testing.assert_allclose(np.concatenate([out_1, out_2], 1), whole,
+                             atol=1e-5)
 
 
 def test_the_gradient_is_cut_at_the_window(text_file):
@@ -216,3 +235,48 @@ def test_a_model_without_a_carry_is_refused(text_file):
   with pytest.raises(ValueError, match=r"task.stateful=True is not allowed "
                      r"for model.name='conv_glu'.*no recurrent carry"):
     assembly.assemble(config)
+
+
+_RUN_ON_DEVICES = """
+import json
+import jax
+from rnnzoo import config_util, train
+config = config_util.override(config_util.load({spec!r}), {overrides!r})
+results = train.train_and_evaluate(config, {workdir!r})
+print(json.dumps([jax.device_count(), results['final']]))
+"""
+
+
+def test_two_devices_split_the_streams_and_give_the_loss_of_one(
+    tmp_path, text_file):
+  overrides = {'task.path': text_file, 'batch_size': 4, 'num_steps': 12,
+               'log.every': 12, 'log.eval_every': 12,
+               'model.hidden_size': 8, 'model.encoder_size': 8}
+  finals = []
+  for devices in (1, 2):
+    code = _RUN_ON_DEVICES.format(
+        spec=os.path.join(ROOT, 'configs', 'char_lm.py:runlocal,stateful,'
+                          'seq_len=8'),
+        overrides=overrides, workdir=str(tmp_path / str(devices)))
+    env = dict(os.environ, JAX_PLATFORMS='cpu',
+               XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}')
+    output = subprocess.run([sys.executable, '-c', code], env=env, cwd=ROOT,
+                            capture_output=True, text=True)
+    assert output.returncode == 0, output.stderr[-3000:]
+    count, final = json.loads(output.stdout.strip().splitlines()[-1])
+    assert count == devices
+    finals.append(final)
+  for key in ('train/loss', 'train/grad_norm', 'eval/bpc'):
+    assert finals[1][key] == pytest.approx(finals[0][key], rel=1e-4)
+
+
+def test_the_rows_of_a_dilated_carry_are_its_second_axis():
+  cell = cells.get('dilated', base='lstm', dilation=3)
+  params = cell.init(jax.random.PRNGKey(0), 2, 5)
+  axes = models.base.batch_axes(lambda n: cell.initial_carry(params, n), 4)
+  assert jax.tree_util.tree_leaves(axes) == [1, 1]
+  plain = cells.get('lstm')
+  axes = models.base.batch_axes(
+      lambda n: plain.initial_carry(plain.init(jax.random.PRNGKey(0), 2, 5),
+                                    n), 4)
+  assert jax.tree_util.tree_leaves(axes) == [0, 0]
