@@ -150,7 +150,7 @@ def make_train_step(model, task, tx, batch_size: int, batch_sharding):
     new_state = state.replace(
         step=keep(state.step + 1, state.step), params=keep(params, state.params),
         opt_state=keep(opt_state, state.opt_state),
-        carries=keep(jax.lax.stop_gradient(carries), state.carries),
+        carries=keep(carries, state.carries),
         bad_step=jnp.where((state.bad_step < 0) & ~finite, state.step + 1,
                            state.bad_step))
     return new_state, measurements
@@ -174,9 +174,9 @@ def make_eval_step(model, task, batch_size: int, batch_sharding=None):
 
 
 def evaluate(eval_step, params, items, put, carries=None) -> dict[str, float]:
-  """Exact means of the task's metrics over the eval items, in order, each
-  starting from the carries the one before returned (`carries`, those of
-  the first, None for independent batches)."""
+  """Exact means of the task's metrics over the eval items, in order: with
+  `carries` (those the first item starts from), each item starts from the
+  carries the one before returned; with None the items are independent."""
   totals = None
   for item in items:
     pairs, carries = eval_step(params, put(item), carries)

@@ -55,10 +55,10 @@ class CharLM(base.DataSet):
   Williams & Peng 1990, "An efficient gradient-based algorithm for on-line
   training of recurrent network trajectories"; Mikolov 2012, "Statistical
   language models based on neural networks", trains language models this
-  way): the training text is cut into B =
-  batch_size contiguous pieces of P = N // B characters, and batch k holds
-  window k of every piece (characters k*seq_len .. k*seq_len + seq_len of
-  piece b in row b), so row b of consecutive batches is consecutive text.
+  way): the training text of N characters is cut into B = batch_size
+  contiguous pieces of P = N // B characters, and batch k holds window k of
+  every piece (characters k*seq_len .. k*seq_len + seq_len of piece b in
+  row b), so row b of consecutive batches is consecutive text.
   The train loop passes the recurrent layers' final carry of batch k, with
   its gradient stopped, as the initial carry of batch k + 1: the state
   flows over the whole piece while gradients are cut every seq_len steps,
@@ -70,7 +70,7 @@ class CharLM(base.DataSet):
   owns the order of the text; the model only passes a carry along
   (`rnnzoo.models.rnn`), and only a model that runs forward in time can
   (a backward direction would carry the future of the text into the next
-  window: `rnnzoo.assembly` refuses it).
+  window: the RNN's `check_task` refuses it).
 
   Evaluation with stateful=True, or eval_stream=True (for a model trained on
   independent windows), reads the whole held-out text as one stream: a
