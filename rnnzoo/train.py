@@ -22,6 +22,7 @@ from them with their gradient stopped. A task that `carries_state`
 evaluates one stream, window by window, passing the carry along.
 """
 
+import dataclasses
 import os
 import sys
 import time
@@ -221,6 +222,15 @@ def _checkpoints(workdir: str) -> str:
   return os.path.abspath(rundir.path(workdir, rundir.CHECKPOINTS))
 
 
+def _checkpointed(state: TrainState) -> dict:
+  """The train state as orbax stores it: its fields, without `carries` for
+  a task that keeps none, so that checkpoints made before that field
+  existed restore as they are."""
+  fields = {field.name: getattr(state, field.name)
+            for field in dataclasses.fields(state)}
+  return {name: value for name, value in fields.items() if value is not None}
+
+
 def _restore_latest_good(manager, workdir: str, state, stream) -> float:
   """Restores the newest checkpoint that reads back into `state` and the
   stream: (state, the wall time it records), or (state, 0) with none. A damaged
@@ -232,7 +242,7 @@ def _restore_latest_good(manager, workdir: str, state, stream) -> float:
     try:
       restored = manager.restore(step, args=ocp.args.Composite(
           state=ocp.args.StandardRestore(jax.tree_util.tree_map(
-              ocp.utils.to_shape_dtype_struct, state)),
+              ocp.utils.to_shape_dtype_struct, _checkpointed(state))),
           data=ocp.args.JsonRestore()))
       stream.set_state(restored.data['stream'])
     except Exception as error:  # pylint: disable=broad-except
@@ -248,7 +258,7 @@ def _restore_latest_good(manager, workdir: str, state, stream) -> float:
       sys.stderr.write(f'{"; ".join(damaged)}: set aside in '
                        f'{os.path.dirname(aside)}; resuming from checkpoint '
                        f'{step}\n')
-    return restored.state, restored.data['wall_time_s']
+    return TrainState(**restored.state), restored.data['wall_time_s']
   if damaged:
     raise ValueError(
         f'workdir={workdir!r}: {"; ".join(damaged)}, and no earlier '
@@ -374,7 +384,7 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
 
   def save(step):
     manager.save(step, args=ocp.args.Composite(
-        state=ocp.args.StandardSave(state),
+        state=ocp.args.StandardSave(_checkpointed(state)),
         data=ocp.args.JsonSave({
             'stream': stream.get_state(),
             'wall_time_s': previous_wall_time + time.perf_counter() - started,
