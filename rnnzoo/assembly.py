@@ -59,6 +59,7 @@ def assemble(config: ml_collections.ConfigDict) -> Assembly:
     _build('cell', config.cell, cells,
            lambda: model_module.layer_cells(config))
   model_module.check_task(config, task)
+  task.check_batch_size(config.batch_size)
   optim_lib.check_config(config.optim)
   for field in LOG_COUNTS:
     options.check_number(f'log.{field}', config.log[field], minimum=1,
@@ -74,6 +75,13 @@ def assemble(config: ml_collections.ConfigDict) -> Assembly:
         f'{models.name_of(config)!r}: the gradient through time and the gate '
         "statistics are measured on recurrent layers (model.name='rnn'); "
         'leave it empty')
+  if task.carries_state and not model.carries_state:
+    fields = ', '.join(f'task.{field}=True' for field in
+                       ('stateful', 'eval_stream') if getattr(task, field))
+    raise ValueError(
+        f'{fields} is not allowed for model.name={models.name_of(config)!r}: '
+        'it has no recurrent carry to pass from one window to the next; use '
+        "model.name='rnn', or independent windows")
   resources = config.get('resources', {})
   for field in ('cpus', 'gpus'):
     options.check_number(f'resources.{field}', resources.get(field, 0),

@@ -12,8 +12,17 @@ one before it. The run directory's files are those of `rnnzoo.rundir`.
 The loop knows no model: it calls `model.apply(variables, batch, train=...)`
 on the task's batch, as the contract of `rnnzoo.models.base` says, and
 scores the outputs with the task's `loss` and `metrics`.
+
+A stateful task (`Task.stateful`: its batch rows are streams) trains with
+truncated backpropagation through time: the train state holds the carries
+that the model returned for the last batch (`TrainState.carries`, zeros
+before the first, sharded by batch rows like the batch, checkpointed with
+the rest so that a resumed run continues its streams), and each step starts
+from them with their gradient stopped. A task that `carries_state`
+evaluates one stream, window by window, passing the carry along.
 """
 
+import dataclasses
 import os
 import sys
 import time
@@ -56,6 +65,8 @@ class TrainState(flax.struct.PyTreeNode):
   rng: jax.Array           # base key of the dropout masks
   bad_step: jax.Array      # first step whose loss or gradients were not
                            # finite (its update was skipped), or -1
+  carries: Any = None      # a stateful task's: the model's final carries
+                           # of the last batch, one row per stream
 
 
 # ----------------------------------------------------------------------------
@@ -111,12 +122,18 @@ def make_train_step(model, task, tx, batch_size: int, batch_sharding):
     dropout_key = jax.random.fold_in(state.rng, state.step)
 
     def loss_fn(params):
-      outputs = model.apply(params, batch, train=True,
-                            rngs={'dropout': dropout_key})
-      return task.loss(outputs, batch), outputs
+      if not task.stateful:
+        outputs = model.apply(params, batch, train=True,
+                              rngs={'dropout': dropout_key})
+        return task.loss(outputs, batch), (outputs, None)
+      # The truncation: no gradient flows into the previous batch.
+      outputs, carries = model.apply(
+          params, batch, train=True, rngs={'dropout': dropout_key},
+          carries=jax.lax.stop_gradient(state.carries))
+      return task.loss(outputs, batch), (outputs, carries)
 
-    (loss, outputs), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-        state.params)
+    (loss, (outputs, carries)), grads = jax.value_and_grad(
+        loss_fn, has_aux=True)(state.params)
     updates, opt_state = tx.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
     grad_norm = optax.tree.norm(grads)
@@ -134,6 +151,7 @@ def make_train_step(model, task, tx, batch_size: int, batch_sharding):
     new_state = state.replace(
         step=keep(state.step + 1, state.step), params=keep(params, state.params),
         opt_state=keep(opt_state, state.opt_state),
+        carries=keep(carries, state.carries),
         bad_step=jnp.where((state.bad_step < 0) & ~finite, state.step + 1,
                            state.bad_step))
     return new_state, measurements
@@ -142,25 +160,42 @@ def make_train_step(model, task, tx, batch_size: int, batch_sharding):
 
 
 def make_eval_step(model, task, batch_size: int, batch_sharding=None):
-  """(params, item) -> {metric: (sum, count)}."""
+  """(params, item, carries) -> ({metric: (sum, count)}, carries); the
+  carries are None unless the task `carries_state`."""
 
-  def eval_step(params, item):
+  def eval_step(params, item, carries):
     batch = _prepare(task, item, batch_size, batch_sharding)
-    outputs = model.apply(params, batch, train=False)
-    return task.metrics(outputs, batch)
+    if carries is None:
+      return task.metrics(model.apply(params, batch, train=False), batch), None
+    outputs, carries = model.apply(params, batch, train=False,
+                                   carries=carries)
+    return task.metrics(outputs, batch), carries
 
   return eval_step
 
 
-def evaluate(eval_step, params, items, put) -> dict[str, float]:
-  """Exact means of the task's metrics over the eval items."""
+def evaluate(eval_step, params, items, put, carries=None) -> dict[str, float]:
+  """Exact means of the task's metrics over the eval items, in order: with
+  `carries` (those the first item starts from), each item starts from the
+  carries the one before returned; with None the items are independent."""
   totals = None
   for item in items:
-    pairs = eval_step(params, put(item))
+    pairs, carries = eval_step(params, put(item), carries)
     totals = pairs if totals is None else jax.tree_util.tree_map(
         jnp.add, totals, pairs)
   return {name: float(total / max(float(count), 1e-9))
           for name, (total, count) in jax.device_get(totals).items()}
+
+
+def _row_shardings(model, params, batch_size: int, batch_sharding):
+  """The shardings of a stateful task's carries: each leaf split over the
+  devices along its batch rows, like the batch."""
+  axes = models.base.batch_axes(
+      lambda n: model.apply(params, n, method='zero_carries'), batch_size)
+  return jax.tree_util.tree_map(
+      lambda axis: jax.sharding.NamedSharding(
+          batch_sharding.mesh,
+          jax.sharding.PartitionSpec(*[None] * axis, 'data')), axes)
 
 
 def restore(workdir: str, step: int | None = None):
@@ -187,6 +222,15 @@ def _checkpoints(workdir: str) -> str:
   return os.path.abspath(rundir.path(workdir, rundir.CHECKPOINTS))
 
 
+def _checkpointed(state: TrainState) -> dict:
+  """The train state as orbax stores it: its fields, without `carries` for
+  a task that keeps none, so that checkpoints made before that field
+  existed restore as they are."""
+  fields = {field.name: getattr(state, field.name)
+            for field in dataclasses.fields(state)}
+  return {name: value for name, value in fields.items() if value is not None}
+
+
 def _restore_latest_good(manager, workdir: str, state, stream) -> float:
   """Restores the newest checkpoint that reads back into `state` and the
   stream: (state, the wall time it records), or (state, 0) with none. A damaged
@@ -198,7 +242,7 @@ def _restore_latest_good(manager, workdir: str, state, stream) -> float:
     try:
       restored = manager.restore(step, args=ocp.args.Composite(
           state=ocp.args.StandardRestore(jax.tree_util.tree_map(
-              ocp.utils.to_shape_dtype_struct, state)),
+              ocp.utils.to_shape_dtype_struct, _checkpointed(state))),
           data=ocp.args.JsonRestore()))
       stream.set_state(restored.data['stream'])
     except Exception as error:  # pylint: disable=broad-except
@@ -214,7 +258,7 @@ def _restore_latest_good(manager, workdir: str, state, stream) -> float:
       sys.stderr.write(f'{"; ".join(damaged)}: set aside in '
                        f'{os.path.dirname(aside)}; resuming from checkpoint '
                        f'{step}\n')
-    return restored.state, restored.data['wall_time_s']
+    return TrainState(**restored.state), restored.data['wall_time_s']
   if damaged:
     raise ValueError(
         f'workdir={workdir!r}: {"; ".join(damaged)}, and no earlier '
@@ -295,6 +339,11 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
                       bad_step=jnp.array(-1))
 
   state = jax.jit(init, out_shardings=replicated)()
+  if task.stateful:
+    state = state.replace(carries=jax.jit(
+        lambda p: model.apply(p, batch_size, method='zero_carries'),
+        out_shardings=_row_shardings(model, state.params, batch_size,
+                                     batch_sharding))(state.params))
   num_params = model.num_params(state.params)
 
   # Checkpoints: resume from the latest.
@@ -309,7 +358,14 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
 
   train_step = jax.jit(make_train_step(model, task, tx, batch_size,
                                        batch_sharding), donate_argnums=0)
-  eval_step = jax.jit(make_eval_step(model, task, batch_size, batch_sharding))
+  if task.carries_state:  # one stream of one row, on every device
+    eval_step = jax.jit(make_eval_step(model, task, batch_size))
+    eval_put = lambda item: jax.device_put(item, replicated)
+    eval_carries = model.apply(state.params, 1, method='zero_carries')
+  else:
+    eval_step = jax.jit(make_eval_step(model, task, batch_size,
+                                       batch_sharding))
+    eval_put, eval_carries = put, None
   writer = rundir.MetricWriter(workdir, start_step) if lead else None
   progress = Progress(num_steps, start_step)
   started = time.perf_counter()
@@ -328,7 +384,7 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
 
   def save(step):
     manager.save(step, args=ocp.args.Composite(
-        state=ocp.args.StandardSave(state),
+        state=ocp.args.StandardSave(_checkpointed(state)),
         data=ocp.args.JsonSave({
             'stream': stream.get_state(),
             'wall_time_s': previous_wall_time + time.perf_counter() - started,
@@ -367,7 +423,8 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
       progress.update(step, means['train/loss'])
     if eval_now:
       scores = {f'eval/{k}': v for k, v in evaluate(
-          eval_step, state.params, eval_items, put).items()}
+          eval_step, state.params, eval_items, eval_put,
+          eval_carries).items()}
       final.update(scores)
       if lead:
         writer.write(step, scores)

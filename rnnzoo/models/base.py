@@ -9,6 +9,16 @@ fields named in its `batch_fields` and returns what the task's `loss` and
 `metrics` read: [B, O] when the task reads out at the last step, [B, T, O]
 at every step.
 
+A model that `carries_state` (the recurrent network) also serves the tasks
+whose rows are streams (`Task.carries_state`):
+
+  outputs, carries = model.apply(variables, batch, carries=carries, ...)
+  carries = model.apply(variables, batch_size, method='zero_carries')
+
+starts each row from the carry given (or from the initial one where the
+batch's `reset` is set) and returns the final carries, which the next window
+of the streams starts from.
+
 Each model lives in a module of `rnnzoo.models` that gives
   default_config()      its `config.model` section: `name` and every field,
                         documented;
@@ -36,6 +46,8 @@ class Model(nn.Module):
   batch_fields: ClassVar[tuple[str, ...]] = ('x',)
   # Whether `rnnzoo.diagnostics` (gradient through time, gates) applies.
   recurrent_diagnostics: ClassVar[bool] = False
+  # Whether it passes a carry from one window of a stream to the next.
+  carries_state: ClassVar[bool] = False
 
   def constrain(self, variables):
     """The variables projected back onto their allowed set after an update
@@ -67,3 +79,14 @@ def check_serves(name: str, task, *, readouts=('last', 'every'),
           f'model.name={name!r} cannot serve task {task.name!r}: the task '
           f'has {field}={value!r}, and the model serves {field} in '
           f'{list(allowed)}; choose another model or task')
+
+
+def batch_axes(carry_of, batch_size: int):
+  """Per leaf of the carry tree `carry_of(n)` for n rows, the axis of the
+  rows (leading for most cells, after the dilation for the dilated cell):
+  the one that grows with n. Only shapes are computed."""
+  rows, more = (jax.eval_shape(lambda n=n: carry_of(n))
+                for n in (batch_size, batch_size + 1))
+  return jax.tree_util.tree_map(
+      lambda a, b: [x != y for x, y in zip(a.shape, b.shape)].index(True),
+      rows, more)

@@ -21,6 +21,13 @@ the cell contract).
 
 The model reads the batch's x (batch-major [B, T, D] reals or [B, T] token
 ids) and its optional [B, T] mask of valid steps, and transposes them once.
+
+Streams (`rnnzoo.models.base`): called with `carries`, the layers start from
+them instead of the initial carry, except on the rows whose `reset` is set,
+and the final carries are returned with the outputs, for the next window.
+With learn_initial_carry the learned carry is the one a stream starts from.
+Only a forward-running network carries state this way: a backward direction
+would carry the end of a window into the next one.
 """
 
 from typing import Sequence
@@ -111,9 +118,16 @@ def check_config(config: ml_collections.ConfigDict) -> None:
 
 
 def check_task(config: ml_collections.ConfigDict, task) -> None:
-  """Every task is served: real or token inputs, either readout."""
-  del config
+  """Every task is served: real or token inputs, either readout; a task that
+  carries state from window to window only by forward layers."""
   base.check_serves('rnn', task)
+  if task.carries_state and config.model.bidirectional:
+    raise ValueError(
+        f'model.bidirectional=True is not allowed with task {task.name!r} '
+        'carrying state from window to window (stateful or eval_stream): '
+        'the backward direction reads a window from its end, so its carry '
+        'would bring the future of the text into the next window; use '
+        'model.bidirectional=False, or independent windows')
 
 
 def layer_cells(config: ml_collections.ConfigDict) -> tuple[cells.Cell, ...]:
@@ -149,8 +163,9 @@ class RNN(base.Model):
     Others: as in `default_config`.
   """
 
-  batch_fields = ('x', 'mask')
+  batch_fields = ('x', 'mask', 'reset')
   recurrent_diagnostics = True
+  carries_state = True
 
   layers: Sequence[cells.Cell]
   input_kind: str
@@ -169,13 +184,18 @@ class RNN(base.Model):
   learn_initial_carry: bool = False
 
   @nn.compact
-  def __call__(self, batch, *, train: bool = False, offsets=None):
+  def __call__(self, batch, *, train: bool = False, offsets=None,
+               carries=None):
     """batch x [B, T, D] or [B, T] ids, mask [B, T] -> [B, O] or [B, T, O].
 
     offsets: None, or per layer the `offsets` of `recurrence.unroll`
     (time-major; a (forward, backward) pair when bidirectional). Each
     layer's inputs are sown into the 'intermediates' collection as
     'inputs{index}'.
+    carries: None, or the final carries of the previous window of each
+    row's stream (as returned here; `zero_carries` before the first): each
+    layer starts from them, except the rows whose batch['reset'] is True,
+    which start from the initial carry; returns (outputs, final carries).
     """
     x, mask = batch['x'], batch.get('mask')
     batch_size = x.shape[0]
@@ -191,7 +211,7 @@ class RNN(base.Model):
     time_mask = None if mask is None else jnp.swapaxes(mask, 0, 1)
     directions = 2 if self.bidirectional else 1
 
-    layers, dropouts, carries = [], [], []
+    layers, dropouts, starts = [], [], []
     size = xs.shape[-1]
     for index, cell in enumerate(self.layers):
       params = self.param(f'layer{index}', self._init_layer, cell, size)
@@ -199,8 +219,14 @@ class RNN(base.Model):
         params = (params['fw'], params['bw'])
       layers.append((cell, params))
       dropouts.append(self._layer_masks(batch_size, xs.shape[0], size, train))
-      if self.learn_initial_carry:
-        carries.append(self._initial_carry(index, cell, params, batch_size))
+      start = (self._initial_carry(index, cell, params, batch_size)
+               if self.learn_initial_carry else None)
+      if carries is not None:
+        start = _continue(cell, params if self.bidirectional else (params,),
+                          carries[index], start, batch.get('reset'),
+                          batch_size, self.bidirectional)
+      if start is not None:
+        starts.append(start)
       size = self.hidden_size * directions
 
     per_step = train and self.dropout_kind == 'per_step' and self.dropout > 0
@@ -211,11 +237,30 @@ class RNN(base.Model):
         return nn.Dropout(self.dropout, deterministic=False)(inputs)
       return inputs
 
-    ys, _ = recurrence.stack(
+    ys, finals = recurrence.stack(
         layers, xs, mask=time_mask, bidirectional=self.bidirectional,
         dropouts=dropouts, remat=self.remat, between=between, offsets=offsets,
-        carries=carries or None)
-    ys = self._readout_dropout(ys, train)
+        carries=starts or None)
+    outputs = self._readout(self._readout_dropout(ys, train), mask)
+    return outputs if carries is None else (outputs, finals)
+
+  def zero_carries(self, batch_size: int):
+    """Zeros of every layer's carry for `batch_size` rows, shaped as the
+    final carries `__call__` returns: what streams start from (their first
+    window sets `reset`, which replaces them by the initial carry)."""
+    params = self.variables['params']
+    result = []
+    for index, cell in enumerate(self.layers):
+      layer = params[f'layer{index}']
+      result.append(
+          tuple(cell.initial_carry(layer[d], batch_size) for d in ('fw', 'bw'))
+          if self.bidirectional else cell.initial_carry(layer, batch_size))
+    return result
+
+  def _readout(self, ys, mask):
+    """Time-major top-layer outputs -> [B, T, O], or [B, O] at the last
+    valid step."""
+    batch_size = ys.shape[1]
     if self.readout == 'every':
       return jnp.swapaxes(nn.Dense(self.output_size, name='readout')(ys), 0, 1)
     lengths = (jnp.full(batch_size, ys.shape[0]) if mask is None
@@ -320,6 +365,33 @@ class RNN(base.Model):
       else:
         total += sum(a.size for a in jax.tree_util.tree_leaves(value))
     return total
+
+
+def _continue(cell, directions, carries, initial, reset, batch_size,
+              bidirectional):
+  """The carry a layer starts from in a stream: `carries`, except on the
+  rows where `reset` [B] (if given) is True, which take `initial` (None:
+  the cell's zeros). A (forward, backward) pair when bidirectional."""
+  carries = carries if bidirectional else (carries,)
+  if initial is None:
+    initial = tuple(cell.initial_carry(p, batch_size) for p in directions)
+  elif not bidirectional:
+    initial = (initial,)
+  result = []
+  for params, passed, start in zip(directions, carries, initial):
+    if reset is not None:
+      axes = base.batch_axes(lambda n, p=params: cell.initial_carry(p, n),
+                             batch_size)
+      passed = jax.tree_util.tree_map(
+          lambda axis, new, old: jnp.where(_along(reset, axis, new.ndim),
+                                           new, old), axes, start, passed)
+    result.append(passed)
+  return tuple(result) if bidirectional else result[0]
+
+
+def _along(rows, axis: int, ndim: int):
+  """rows [B] shaped to broadcast along `axis` of an array of `ndim` axes."""
+  return rows.reshape((1,) * axis + rows.shape + (1,) * (ndim - axis - 1))
 
 
 def _is_float(leaf) -> bool:

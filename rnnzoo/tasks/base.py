@@ -17,6 +17,9 @@ A batch is a dict:
      (readout='every'); float32 for regression, int32 class ids otherwise.
   mask: [B, T] bool, True on valid steps (right padding), when lengths vary.
   weight: [B] float32, 0 for the rows that pad the last eval batch.
+  reset: [B] bool, for a task that `carries_state`: True on the rows whose
+     stream starts at this window (their carry is the model's initial one),
+     False on the rows that continue the previous window of their stream.
 
 Scoring: `loss(outputs, batch)` is the weighted mean training loss;
 `metrics(outputs, batch)` gives {name: (sum, count)} so that means over many
@@ -55,6 +58,10 @@ class Task(options.Configurable):
   metric: ClassVar[str] = 'accuracy'     # the headline metric
   higher_is_better: ClassVar[bool] = True
   on_device: ClassVar[bool] = False      # batches generated inside the step
+  # Whether training passes the recurrent carry from one batch to the next
+  # (each row a stream; see `reset` above), and whether evaluation does.
+  stateful: ClassVar[bool] = False
+  carries_state: ClassVar[bool] = False
 
   @property
   def input_size(self) -> int:
@@ -73,6 +80,11 @@ class Task(options.Configurable):
   def eval_items(self, seed: int, batch_size: int) -> list:
     """The evaluation set as a list of items, the same for every call."""
     raise NotImplementedError
+
+  def check_batch_size(self, batch_size: int) -> None:
+    """Raises a ValueError if the task cannot make batches of this size
+    (any size here)."""
+    del batch_size
 
   def prepare(self, item, batch_size: int) -> Batch:
     """Item -> batch of `batch_size` rows, inside the jitted step."""

@@ -50,6 +50,34 @@ class CharLM(base.DataSet):
   Loss: cross-entropy; metrics 'bpc' (bits per character), 'ce' (nats) and
   'accuracy'. Trivial baseline: the training text's character frequencies
   (add-one smoothed) as the prediction at every step.
+
+  stateful=True trains with truncated backpropagation through time (TBPTT;
+  Williams & Peng 1990, "An efficient gradient-based algorithm for on-line
+  training of recurrent network trajectories"; Mikolov 2012, "Statistical
+  language models based on neural networks", trains language models this
+  way): the training text of N characters is cut into B = batch_size
+  contiguous pieces of P = N // B characters, and batch k holds window k of
+  every piece (characters k*seq_len .. k*seq_len + seq_len of piece b in
+  row b), so row b of consecutive batches is consecutive text.
+  The train loop passes the recurrent layers' final carry of batch k, with
+  its gradient stopped, as the initial carry of batch k + 1: the state
+  flows over the whole piece while gradients are cut every seq_len steps,
+  so seq_len is the truncation length (k1 = k2 = seq_len in Williams &
+  Peng's terms). After the last whole window of the pieces, (P - 1) //
+  seq_len, every stream wraps to the start of its piece and its carry
+  resets to the model's initial one (zeros, or the learned one): the batch
+  marks it with `reset`. The option lives on the task because the task
+  owns the order of the text; the model only passes a carry along
+  (`rnnzoo.models.rnn`), and only a model that runs forward in time can
+  (a backward direction would carry the future of the text into the next
+  window: the RNN's `check_task` refuses it).
+
+  Evaluation with stateful=True, or eval_stream=True (for a model trained on
+  independent windows), reads the whole held-out text as one stream: a
+  batch of one row per window, in order, the carry passed along, the last
+  window padded and masked, so 'bpc' is that of every character of the text
+  after its first. Otherwise evaluation reads independent windows, each from
+  the initial carry.
   """
 
   name = 'char_lm'
@@ -63,6 +91,12 @@ class CharLM(base.DataSet):
   valid_fraction: float = 0.1
   data_dir: str = ''  # '' for TFDS's default, ~/tensorflow_datasets
   download: bool = False
+  stateful: bool = False
+  eval_stream: bool = False
+
+  @property
+  def carries_state(self):
+    return self.stateful or self.eval_stream
 
   def validate(self):
     if not isinstance(self.path, str):
@@ -72,6 +106,8 @@ class CharLM(base.DataSet):
     base.check_number('valid_fraction', self.valid_fraction, minimum=0,
                       maximum=1, strict=True)
     base.check_bool('download', self.download)
+    base.check_bool('stateful', self.stateful)
+    base.check_bool('eval_stream', self.eval_stream)
 
   def texts(self) -> tuple[str, str]:
     return _texts(self.path, self.valid_fraction, self.data_dir,
@@ -89,10 +125,14 @@ class CharLM(base.DataSet):
   def output_size(self):
     return self.input_size
 
-  def split(self, name: str) -> dict[str, np.ndarray]:
+  def ids(self, name: str) -> np.ndarray:
+    """The text of split `name` ('train' or 'valid') as character ids."""
     text = self.texts()[0 if name == 'train' else 1]
     lookup = {c: i for i, c in enumerate(self.vocabulary()) if c}
-    ids = np.array([lookup.get(c, UNKNOWN) for c in text], np.int32)
+    return np.array([lookup.get(c, UNKNOWN) for c in text], np.int32)
+
+  def split(self, name: str) -> dict[str, np.ndarray]:
+    ids = self.ids(name)
     windows = (len(ids) - 1) // self.seq_len
     if windows < 1:
       raise ValueError(
@@ -101,6 +141,20 @@ class CharLM(base.DataSet):
     starts = np.arange(windows)[:, None] * self.seq_len
     window = ids[starts + np.arange(self.seq_len + 1)]
     return {'x': window[:, :-1], 'y': window[:, 1:]}
+
+  def check_batch_size(self, batch_size):
+    if self.stateful:
+      text_streams(self.ids('train'), batch_size, self.seq_len)
+
+  def train_stream(self, seed, batch_size):
+    if not self.stateful:
+      return super().train_stream(seed, batch_size)
+    return TextStreams(self.ids('train'), batch_size, self.seq_len)
+
+  def eval_items(self, seed, batch_size):
+    if not self.carries_state:
+      return super().eval_items(seed, batch_size)
+    return one_stream(self.ids('valid'), self.seq_len)
 
   def metrics(self, outputs, batch):
     scores = super().metrics(outputs, batch)
@@ -117,3 +171,70 @@ class CharLM(base.DataSet):
 
   def artifacts(self):
     return {'vocabulary': self.vocabulary()}
+
+
+# ----------------------------------------------------------------------------
+# Streams through a text.
+
+
+def text_streams(ids: np.ndarray, batch_size: int, seq_len: int) -> tuple:
+  """(pieces [B, P], windows per piece) of `ids` cut into batch_size
+  contiguous pieces of P = len(ids) // batch_size characters."""
+  length = len(ids) // batch_size
+  windows = (length - 1) // seq_len
+  if windows < 1:
+    raise ValueError(
+        f'batch_size={batch_size} is not allowed with stateful=True and '
+        f'seq_len={seq_len}: the training text ({len(ids)} characters) cut '
+        f'into {batch_size} streams gives pieces of {length} characters, and '
+        f'a window needs seq_len + 1 = {seq_len + 1}; use batch_size <= '
+        f'{max(len(ids) // (seq_len + 1), 0)} or a shorter seq_len')
+  return ids[:batch_size * length].reshape(batch_size, length), windows
+
+
+class TextStreams:
+  """The stateful training stream: batch i is window i % W of each of the B
+  pieces of `text_streams`, x its seq_len characters and y the next ones;
+  reset is set on window 0. `get_state()` / `set_state()` resume it."""
+
+  def __init__(self, ids: np.ndarray, batch_size: int, seq_len: int):
+    self.pieces, self.windows = text_streams(ids, batch_size, seq_len)
+    self.seq_len, self.index = seq_len, 0
+
+  def __iter__(self):
+    return self
+
+  def __next__(self):
+    window = self.index % self.windows
+    self.index += 1
+    start = window * self.seq_len
+    chunk = self.pieces[:, start:start + self.seq_len + 1]
+    rows = len(chunk)
+    return {'x': chunk[:, :-1], 'y': chunk[:, 1:],
+            'weight': np.ones(rows, np.float32),
+            'reset': np.full(rows, window == 0)}
+
+  def get_state(self) -> dict:
+    return {'index': self.index}
+
+  def set_state(self, state: dict) -> None:
+    self.index = int(state['index'])
+
+
+def one_stream(ids: np.ndarray, seq_len: int) -> list:
+  """The whole of `ids` as one stream: a batch of one row per window of
+  seq_len predictions, in order, the last one padded and masked; reset is
+  set on the first."""
+  if len(ids) < 2:
+    raise ValueError(f'the validation text has {len(ids)} characters: '
+                     'evaluating it as a stream needs at least 2')
+  batches = []
+  for start in range(0, len(ids) - 1, seq_len):
+    chunk = ids[start:start + seq_len + 1]
+    valid = len(chunk) - 1
+    pad = lambda a: np.pad(a, (0, seq_len - len(a)))[None]
+    batches.append({'x': pad(chunk[:-1]), 'y': pad(chunk[1:]),
+                    'mask': pad(np.ones(valid, bool)),
+                    'weight': np.ones(1, np.float32),
+                    'reset': np.array([start == 0])})
+  return batches
