@@ -90,3 +90,14 @@ def batch_axes(carry_of, batch_size: int):
   return jax.tree_util.tree_map(
       lambda a, b: [x != y for x, y in zip(a.shape, b.shape)].index(True),
       rows, more)
+
+
+def init_layer(key, cell, input_size: int, hidden_size: int,
+               bidirectional: bool):
+  """A recurrent layer's params: the cell's, or {'fw', 'bw'} with one set
+  per direction when `bidirectional`."""
+  if not bidirectional:
+    return cell.init(key, input_size, hidden_size)
+  k_fw, k_bw = jax.random.split(key)
+  return {'fw': cell.init(k_fw, input_size, hidden_size),
+          'bw': cell.init(k_bw, input_size, hidden_size)}

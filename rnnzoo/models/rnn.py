@@ -214,7 +214,8 @@ class RNN(base.Model):
     layers, dropouts, starts = [], [], []
     size = xs.shape[-1]
     for index, cell in enumerate(self.layers):
-      params = self.param(f'layer{index}', self._init_layer, cell, size)
+      params = self.param(f'layer{index}', base.init_layer, cell, size,
+                          self.hidden_size, self.bidirectional)
       if self.bidirectional:
         params = (params['fw'], params['bw'])
       layers.append((cell, params))
@@ -270,13 +271,6 @@ class RNN(base.Model):
       features = jnp.concatenate(
           [features[:, :self.hidden_size], ys[0, :, self.hidden_size:]], -1)
     return nn.Dense(self.output_size, name='readout')(features)
-
-  def _init_layer(self, key, cell, input_size):
-    if not self.bidirectional:
-      return cell.init(key, input_size, self.hidden_size)
-    k_fw, k_bw = jax.random.split(key)
-    return {'fw': cell.init(k_fw, input_size, self.hidden_size),
-            'bw': cell.init(k_bw, input_size, self.hidden_size)}
 
   def _initial_carry(self, index, cell, params, batch_size):
     """Layer `index`'s learned initial carry for a batch (a (forward,

@@ -230,8 +230,8 @@ class Seq2Seq(models_base.Model):
     encoders, bridges, decoders = [], [], []
     for index, cell in enumerate(self.encoder_cells):
       size = embed if index == 0 else memory
-      encoders.append(self.param(f'encoder{index}', self._init_encoder, cell,
-                                 size))
+      encoders.append(self.param(f'encoder{index}', models_base.init_layer,
+                                 cell, size, hidden, self.bidirectional))
       bridges.append(self.param(f'bridge{index}', _dense, memory, hidden))
     for index, cell in enumerate(self.decoder_cells):
       size = embed + context if index == 0 else hidden
@@ -243,13 +243,6 @@ class Seq2Seq(models_base.Model):
           self.attention_size or hidden)
     self.readout = self.param('readout', _dense, hidden + context,
                               self.target_vocab)
-
-  def _init_encoder(self, key, cell, input_size):
-    if not self.bidirectional:
-      return cell.init(key, input_size, self.hidden_size)
-    k_fw, k_bw = jax.random.split(key)
-    return {'fw': cell.init(k_fw, input_size, self.hidden_size),
-            'bw': cell.init(k_bw, input_size, self.hidden_size)}
 
   def __call__(self, batch, *, train: bool = False):
     """The batch's {'logits', 'tokens'} (see the module docstring)."""
