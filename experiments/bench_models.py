@@ -80,10 +80,7 @@ def main(argv):
   text = (f'Device: {device.platform} ({device.device_kind}); jax '
           f'{jax.__version__}; {timing.REPEATS.value} rounds.\n\n'
           + '\n'.join(lines))
-  print(text)
-  if timing.OUT.value:
-    with open(timing.OUT.value, 'w') as f:
-      f.write(text + '\n')
+  timing.report(text)
 
 
 if __name__ == '__main__':

@@ -16,7 +16,6 @@ Its flags --repeats and --out are those of experiments/timing.py.
 
 
 from absl import app
-from absl import flags
 import jax
 import torch
 
@@ -101,7 +100,7 @@ def format_report(results, costs, repeats):
 
 def main(argv):
   del argv
-  repeats = flags.FLAGS.repeats
+  repeats = timing.REPEATS.value
   results, costs = {}, {}
   for steps in LENGTHS:
     print(f'timing T={steps} ...', flush=True)
@@ -111,10 +110,7 @@ def main(argv):
           f'{torch.get_num_threads()} torch threads; jax {jax.__version__}, '
           f'torch {torch.__version__}.\n\n' +
           format_report(results, costs, repeats))
-  print(text)
-  if flags.FLAGS.out:
-    with open(flags.FLAGS.out, 'w') as f:
-      f.write(text + '\n')
+  timing.report(text)
 
 
 if __name__ == '__main__':

@@ -242,10 +242,7 @@ def main(argv):
   text = (f'Device: {device.platform} ({device.device_kind}), '
           f'{torch.get_num_threads()} torch threads; jax {jax.__version__}, '
           f'torch {torch.__version__}.\n\n' + text)
-  print(text)
-  if timing.OUT.value:
-    with open(timing.OUT.value, 'w') as f:
-      f.write(text + '\n')
+  timing.report(text)
 
 
 if __name__ == '__main__':

@@ -44,3 +44,11 @@ def cpu_pressure() -> float | None:
   except OSError:
     return None
   return float(dict(field.split('=') for field in first[1:])['avg10'])
+
+
+def report(text: str) -> None:
+  """Prints a benchmark's tables, and writes them to --out when given."""
+  print(text)
+  if OUT.value:
+    with open(OUT.value, 'w') as f:
+      f.write(text + '\n')

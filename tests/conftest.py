@@ -1,6 +1,8 @@
 """Shared test setup: CPU, small shapes, and the cells every test runs over."""
 
 import os
+import signal
+import time
 
 os.environ.setdefault('JAX_PLATFORMS', 'cpu')
 
@@ -79,3 +81,16 @@ def random_params(cell, key, input_size=3, hidden_size=HIDDEN, scale=0.5):
   return treedef.unflatten([
       scale * jax.random.normal(k, leaf.shape, leaf.dtype)
       for k, leaf in zip(keys, leaves)])
+
+
+def kill_at_first_checkpoint(process, workdir, timeout=120):
+  """SIGKILLs a training `process` once its run in `workdir` has written a
+  checkpoint (failing if it ends or `timeout` s pass first)."""
+  checkpoints = os.path.join(workdir, 'checkpoints')
+  deadline = time.time() + timeout
+  while not (os.path.exists(checkpoints) and any(
+      name.isdigit() for name in os.listdir(checkpoints))):
+    assert process.poll() is None and time.time() < deadline
+    time.sleep(0.02)
+  process.send_signal(signal.SIGKILL)
+  process.wait()

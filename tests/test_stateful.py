@@ -4,10 +4,8 @@ gradient, evaluation as one stream, resume after SIGKILL, bad input."""
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import jax
 import jax.numpy as jnp
@@ -22,6 +20,7 @@ from rnnzoo import models
 from rnnzoo import tasks
 from rnnzoo import train
 from rnnzoo.tasks import char_lm
+from tests import conftest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEXT = ('It is a truth universally acknowledged, that a single man in '
@@ -188,14 +187,7 @@ def _launch(workdir, text_file):
 
 def test_a_killed_stateful_run_resumes_its_streams(tmp_path, text_file):
   killed = _launch(tmp_path / 'killed', text_file)
-  checkpoints = tmp_path / 'killed' / 'checkpoints'
-  deadline = time.time() + 120
-  while not (checkpoints.exists() and any(
-      name.isdigit() for name in os.listdir(checkpoints))):
-    assert killed.poll() is None and time.time() < deadline
-    time.sleep(0.02)
-  killed.send_signal(signal.SIGKILL)
-  killed.wait()
+  conftest.kill_at_first_checkpoint(killed, str(tmp_path / 'killed'))
   with open(tmp_path / 'killed' / 'metrics.jsonl') as f:
     rows = [json.loads(line) for line in f]
   assert rows and rows[-1]['step'] < 300, 'the run ended before the kill'

@@ -6,11 +6,9 @@ import glob
 import json
 import os
 import shutil
-import signal
 import struct
 import subprocess
 import sys
-import time
 
 import jax
 import jax.numpy as jnp
@@ -25,6 +23,7 @@ from rnnzoo import config_util
 from rnnzoo import tasks
 from rnnzoo import train
 from rnnzoo.tasks import adding
+from tests import conftest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = sorted(os.path.basename(p) for p in glob.glob(
@@ -213,14 +212,7 @@ def _launch(workdir, *extra):
 
 def test_a_killed_run_resumes_to_the_same_metrics(tmp_path):
   killed = _launch(tmp_path / 'killed')
-  checkpoints = tmp_path / 'killed' / 'checkpoints'
-  deadline = time.time() + 120
-  while not (checkpoints.exists() and any(
-      name.isdigit() for name in os.listdir(checkpoints))):
-    assert killed.poll() is None and time.time() < deadline
-    time.sleep(0.02)
-  killed.send_signal(signal.SIGKILL)
-  killed.wait()
+  conftest.kill_at_first_checkpoint(killed, str(tmp_path / 'killed'))
   rows = read_jsonl(tmp_path / 'killed' / 'metrics.jsonl')
   assert rows and rows[-1]['step'] < 400, 'the run ended before the kill'
   for workdir in ('killed', 'straight'):
