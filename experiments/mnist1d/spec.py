@@ -4,17 +4,31 @@ from rnnzoo import experiment
 from rnnzoo import verdicts
 
 METRIC = 'eval/accuracy'
-# Hidden sizes that give each cell about 13.5k parameters with the readout.
-HIDDEN = {'gru': 64, 'lstm': 56, 'vanilla': 110}
+# (hidden size, layers) that give each RNN about 13.4k parameters with the
+# readout. The cells that run in parallel over time have no recurrent
+# matrix: a layer's parameters grow with H, not H^2, so they are stacked two
+# deep to reach the same count (the minGRU and QRNN papers stack them too).
+CLASSIC = {'gru': (64, 1), 'lstm': (56, 1), 'vanilla': (110, 1)}
+PARALLEL = {'mingru': (78, 2), 'minlstm': (64, 2), 'qrnn': (45, 2),
+            'sru': (64, 2)}
+ZOO = {'exprnn': (153, 1), 'nested_lstm': (32, 1), 'mist': (76, 1),
+       'jordan': (79, 1), 'scrn': (120, 1), 'rin': (110, 1),
+       'nprnn': (110, 1)}
+SIZES = {**CLASSIC, **PARALLEL, **ZOO}
+# The QRNN's input convolution over two steps, as Bradbury et al. use it.
+OVERRIDES = {'qrnn': {'cell.window': 2}}
 STEPS = 3000
 
 
 def _arm(cell, shuffle):
   name = f'{cell}_' + ('shuffled' if shuffle else 'plain')
+  hidden, layers = SIZES[cell]
+  depth = f',layers={layers}' if layers > 1 else ''
+  size = f'{layers} x {hidden}' if layers > 1 else f'{hidden}'
   return experiment.Arm(
-      name, f'configs/mnist1d.py:cell={cell},hidden={HIDDEN[cell]},'
-      f'shuffle={shuffle}', seeds=3, steps=STEPS,
-      label=f'{cell}, ' + ('shuffled' if shuffle else 'in order'))
+      name, f'configs/mnist1d.py:cell={cell},hidden={hidden}{depth},'
+      f'shuffle={shuffle}', OVERRIDES.get(cell, {}), seeds=3, steps=STEPS,
+      label=f'{cell} ({size}), ' + ('shuffled' if shuffle else 'in order'))
 
 
 def _mlp_arm(shuffle):
@@ -26,13 +40,16 @@ def _mlp_arm(shuffle):
       label='MLP, ' + ('shuffled' if shuffle else 'in order'))
 
 
-def _every_cell_loses(o):
-  return verdicts.all_of(
-      [verdicts.beats(o.sample(f'{cell}_plain'), o.sample(f'{cell}_shuffled'),
-                      METRIC, higher_is_better=True,
-                      claim=f'{cell}: in order beats shuffled')
-       for cell in HIDDEN],
-      'every cell loses accuracy when the positions are shuffled')
+def _every_cell_loses(cells, what):
+  def rule(o):
+    return verdicts.all_of(
+        [verdicts.beats(o.sample(f'{cell}_plain'),
+                        o.sample(f'{cell}_shuffled'), METRIC,
+                        higher_is_better=True,
+                        claim=f'{cell}: in order beats shuffled')
+         for cell in cells],
+        f'every {what} loses accuracy when the positions are shuffled')
+  return rule
 
 
 def _no_cell_beats_the_order_free_control(o):
@@ -45,24 +62,56 @@ def _no_cell_beats_the_order_free_control(o):
       [verdicts.beats(o.sample('mlp_shuffled'), o.sample(f'{cell}_shuffled'),
                       METRIC, higher_is_better=True,
                       claim=f'shuffled, the MLP beats {cell}')
-       for cell in HIDDEN],
+       for cell in CLASSIC],
       'shuffled, every recurrent cell scores below the order-free MLP')
+
+
+def _matches(cell, reference):
+  return lambda o: verdicts.matches(
+      o.sample(f'{cell}_plain'), o.sample(f'{reference}_plain'),
+      o.baseline(f'{reference}_plain'), METRIC)
+
+
+_PER_ARM = '3 seeds of 3,000 steps, about a minute a seed on a CPU core'
+_NAMES = {'mingru': 'minGRU', 'minlstm': 'minLSTM', 'gru': 'GRU',
+          'lstm': 'LSTM'}
+
+
+def _matched_claim(cell, reference):
+  return experiment.Claim(
+      f'{cell}_matches_{reference}',
+      f'At the same parameter count, the two-layer {_NAMES[cell]} matches '
+      f'the {_NAMES[reference]} on MNIST-1D in order',
+      _matches(cell, reference), needs=f'The {cell}_plain arm: {_PER_ARM}.')
 
 
 EXPERIMENT = experiment.Experiment(
     name='mnist1d', metric=METRIC,
-    arms=tuple(_arm(cell, shuffle) for cell in HIDDEN
+    arms=tuple(_arm(cell, shuffle) for cell in SIZES
                for shuffle in (False, True)) + (_mlp_arm(False),
                                                 _mlp_arm(True)),
     claims=(
         experiment.Claim('shuffling', 'Every recurrent cell loses accuracy '
                          'when the positions of MNIST-1D are shuffled',
-                         _every_cell_loses),
+                         _every_cell_loses(CLASSIC, 'cell')),
         experiment.Claim('order_free', 'Shuffled, the recurrent cells fall '
                          'to the accuracy of a model that ignores order',
                          _no_cell_beats_the_order_free_control,
                          needs='The two MLP arms, 3 seeds each, about a '
                          'minute a seed on a CPU.'),
+        experiment.Claim(
+            'shuffling_parallel', 'Each cell that runs in parallel over '
+            'time (minGRU, minLSTM, QRNN, SRU) loses accuracy when the '
+            'positions are shuffled',
+            _every_cell_loses(PARALLEL, 'parallel cell'),
+            needs=f'{2 * len(PARALLEL)} arms of {_PER_ARM}.'),
+        _matched_claim('mingru', 'gru'),
+        _matched_claim('minlstm', 'lstm'),
+        experiment.Claim(
+            'shuffling_zoo', 'Each cell of the wider zoo (expRNN, Nested '
+            'LSTM, MIST, Jordan, SCRN, RIN, np-RNN) loses accuracy when the '
+            'positions are shuffled', _every_cell_loses(ZOO, 'zoo cell'),
+            needs=f'{2 * len(ZOO)} arms of {_PER_ARM}.'),
     ),
     references=(
         experiment.Reference('gru_plain', 'Greydanus 2020 (mnist1d README)',
@@ -80,8 +129,8 @@ EXPERIMENT = experiment.Experiment(
                                 'GRU shuffled': 0.57, 'MLP shuffled': 0.68}},
     columns=(
         experiment.Column('MNIST-1D, accuracy', {
-            cell: f'{cell}_plain' for cell in HIDDEN}),
+            cell: f'{cell}_plain' for cell in SIZES}),
         experiment.Column('MNIST-1D shuffled, accuracy', {
-            cell: f'{cell}_shuffled' for cell in HIDDEN}),
+            cell: f'{cell}_shuffled' for cell in SIZES}),
     ),
 )
