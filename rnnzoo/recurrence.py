@@ -528,6 +528,33 @@ def _dropped_recurrent(cell, params, carry, state_mask):
   return cell.recurrent(params, carry)
 
 
+def _matmul_only_weights(cell, params, carry) -> list[bool]:
+  """Per leaf of `params` (in tree order): whether `cell.recurrent` reads
+  it only as a whole matrix operand of matmuls."""
+  leaves, treedef = jax.tree_util.tree_flatten(params)
+  spec = lambda a: jax.ShapeDtypeStruct(np.shape(a), jnp.result_type(a))
+  jaxpr = jax.make_jaxpr(
+      lambda leaves, carry: cell.recurrent(treedef.unflatten(leaves), carry))(
+          [spec(a) for a in leaves], tree_map(spec, carry)).jaxpr
+  readers = {id(v): set() for v in jaxpr.invars[:len(leaves)]}
+  for eqn in jaxpr.eqns:
+    for v in eqn.invars:
+      if id(v) in readers:
+        readers[id(v)].add(eqn.primitive.name)
+  for v in jaxpr.outvars:
+    if id(v) in readers:
+      readers[id(v)].add('output')
+  return [np.ndim(a) == 2 and readers[id(v)] == {'dot_general'}
+          for a, v in zip(leaves, jaxpr.invars)]
+
+
+def _swap(params, which: list[bool]):
+  """params with the chosen matrices (`_matmul_only_weights`) transposed."""
+  leaves, treedef = jax.tree_util.tree_flatten(params)
+  return treedef.unflatten([a.T if chosen else a
+                            for a, chosen in zip(leaves, which)])
+
+
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
 def _scan(cell, params, inputs, carry, mask, state_mask, offsets, zone):
   """Runs `cell` over projected inputs [T, B, G*H]; returns (ys, carry).
@@ -575,6 +602,16 @@ def _scan_bwd(cell, residuals, cotangents):
   d_ys, d_final = cotangents
   num_steps, batch_size = inputs.shape[:2]
   parts = _CarryParts(d_final)
+  # Backward layout: each step multiplies d(r) by the recurrent weights
+  # transposed. The loop reads them from a copy transposed once before it,
+  # swapped back inside: XLA folds that swap into the product, which then
+  # reads the copy row by row, faster on the CPU than reading the weights by
+  # columns (about 1.7x for the LSTM's recurrent product at B=16, H=128).
+  # Only matrices the cell's `recurrent` reads whole in matmuls are
+  # swapped: a slice of a swapped copy is transposed again at every step.
+  swap = _matmul_only_weights(cell, params, tree_map(lambda a: a[0],
+                                                      carries))
+  swapped = _swap(params, swap)
 
   def update_floats(params, floats, others, inputs_t, r, mask_t, offset_t,
                     zone_t):
@@ -595,7 +632,8 @@ def _scan_bwd(cell, residuals, cotangents):
         parts.floats(carry), r)
     d_prev, d_r = vjp_update((d_carry, d_h))
     _, vjp_recurrent = jax.vjp(
-        lambda c: recurrent_floats(params, c, others, state_mask),
+        lambda c: recurrent_floats(_swap(swapped, swap), c, others,
+                                   state_mask),
         parts.floats(carry))
     (d_prev_r,) = vjp_recurrent(d_r)
     return tree_map(jnp.add, d_prev, d_prev_r), d_carry
