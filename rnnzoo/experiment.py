@@ -243,6 +243,14 @@ class Outcomes:
         found.append(float(pick(logged)))
     return found
 
+  def best_sample(self, arm: str, metric: str | None = None
+                  ) -> verdicts.Sample:
+    """`best_values` as a `verdicts.Sample`; NotFinished until `arm` has
+    finished all its seeds."""
+    self.check_finished(arm)
+    return verdicts.Sample(self.experiment.arm(arm).label or arm,
+                           self.best_values(arm, metric))
+
   def best_arm(self, arms, metric: str | None = None) -> str:
     """Of `arms` (e.g. one setting at several learning rates), the one whose
     mean final `metric` over seeds is best; NotFinished until all have

@@ -27,24 +27,19 @@ ARMS = (experiment.Arm('none', CONFIG, FIELDS, seeds=3, steps=STEPS,
     for kind in KINDS for rate in RATES)
 
 
-def _best_validation(o, arm):
-  o.sample(arm)  # NotFinished until every seed has run
-  return verdicts.Sample(arm, o.best_values(arm))
-
-
 def _best(o, kind):
   return o.best_arm([_name(kind, rate) for rate in RATES])
 
 
 def _variational_beats_per_step(o):
-  return verdicts.beats(_best_validation(o, _best(o, 'variational')),
-                        _best_validation(o, _best(o, 'per_step')), METRIC,
+  return verdicts.beats(o.best_sample(_best(o, 'variational')),
+                        o.best_sample(_best(o, 'per_step')), METRIC,
                         higher_is_better=False)
 
 
 def _dropout_regularises(o):
-  return verdicts.beats(_best_validation(o, _best(o, 'variational')),
-                        _best_validation(o, 'none'), METRIC,
+  return verdicts.beats(o.best_sample(_best(o, 'variational')),
+                        o.best_sample('none'), METRIC,
                         higher_is_better=False)
 
 

@@ -139,7 +139,7 @@ EXPERIMENT = experiment.Experiment(
             'forget_mostly_open', "More than half of a trained LSTM's "
             'top-layer forget-gate units are right-saturated more than half '
             'of the time', _rule('lstm', 'f', 'right', 0.5, 0.5),
-            needs='3 x 10,000 steps of each cell: about 6 minutes a seed on '
+            needs='3 x 10,000 steps of each cell: about 80 minutes a seed on '
             'this CPU.'),
         experiment.Claim(
             'integrators', "Some of a trained LSTM's top-layer forget-gate "
