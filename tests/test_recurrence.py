@@ -624,3 +624,18 @@ def test_zoneout_of_a_cell_state_needs_a_cell_with_one():
 def test_a_cell_that_is_not_a_cell_is_refused():
   with pytest.raises(ValueError, match="cell='lstm' is not a Cell"):
     recurrence.unroll('lstm', {}, jnp.ones((T, B, D)))
+
+
+@pytest.mark.parametrize('name, swapped', [('lstm', {'w_h'}), ('gru', {'w_h'}),
+                                           ('mgu', set()), ('indrnn', set())])
+def test_backward_layout_swaps_only_matrices_read_whole(name, swapped):
+  """The backward scan reads a transposed copy of exactly the matrices that
+  `recurrent` multiplies whole: MGU slices w_h, IndRNN multiplies
+  elementwise, and neither may be swapped."""
+  cell = cells.get(name)
+  params = cell.init(jax.random.PRNGKey(0), 3, 4)
+  which = recurrence._matmul_only_weights(cell, params,
+                                          cell.initial_carry(params, 2))
+  paths = [jax.tree_util.keystr(path, simple=True, separator='/')
+           for path, _ in jax.tree_util.tree_flatten_with_path(params)[0]]
+  assert {p for p, chosen in zip(paths, which) if chosen} == swapped
