@@ -18,6 +18,7 @@ SIZES = {**CLASSIC, **PARALLEL, **ZOO}
 # The QRNN's input convolution over two steps, as Bradbury et al. use it.
 OVERRIDES = {'qrnn': {'cell.window': 2}}
 STEPS = 3000
+SEEDS = 5  # a run costs about a minute
 
 
 def _arm(cell, shuffle):
@@ -27,7 +28,7 @@ def _arm(cell, shuffle):
   size = f'{layers} x {hidden}' if layers > 1 else f'{hidden}'
   return experiment.Arm(
       name, f'configs/mnist1d.py:cell={cell},hidden={hidden}{depth},'
-      f'shuffle={shuffle}', OVERRIDES.get(cell, {}), seeds=3, steps=STEPS,
+      f'shuffle={shuffle}', OVERRIDES.get(cell, {}), seeds=SEEDS, steps=STEPS,
       label=f'{cell} ({size}), ' + ('shuffled' if shuffle else 'in order'))
 
 
@@ -36,7 +37,7 @@ def _mlp_arm(shuffle):
   second residual; 15.2k parameters), trained as the cells are."""
   return experiment.Arm(
       'mlp_' + ('shuffled' if shuffle else 'plain'),
-      f'configs/mnist1d.py:model=mlp,shuffle={shuffle}', seeds=3, steps=STEPS,
+      f'configs/mnist1d.py:model=mlp,shuffle={shuffle}', seeds=SEEDS, steps=STEPS,
       label='MLP, ' + ('shuffled' if shuffle else 'in order'))
 
 
@@ -77,7 +78,7 @@ def _matches(cell, reference):
       o.baseline(f'{reference}_plain'), METRIC, margin=MATCH_MARGIN)
 
 
-_PER_ARM = '3 seeds of 3,000 steps, about a minute a seed on a CPU core'
+_PER_ARM = f'{SEEDS} seeds of 3,000 steps, about a minute a seed on a CPU core'
 _NAMES = {'mingru': 'minGRU', 'minlstm': 'minLSTM', 'gru': 'GRU',
           'lstm': 'LSTM'}
 
@@ -102,7 +103,7 @@ EXPERIMENT = experiment.Experiment(
         experiment.Claim('order_free', 'Shuffled, the recurrent cells fall '
                          'to the accuracy of a model that ignores order',
                          _no_cell_beats_the_order_free_control,
-                         needs='The two MLP arms, 3 seeds each, about a '
+                         needs=f'The two MLP arms, {SEEDS} seeds each, about a '
                          'minute a seed on a CPU.'),
         experiment.Claim(
             'shuffling_parallel', 'Each cell that runs in parallel over '
