@@ -32,7 +32,7 @@ def _outcomes(tmp_path, accuracy):
 def _bahdanau(arm, seed, bucket):
   """Attention flat near 0.95; without it, falling linearly to 0.1."""
   noise = 0.01 * seed
-  if arm.endswith('additive'):
+  if arm.endswith(spec.ATTENTION):
     return 0.95 - noise
   return 0.9 - 0.8 * (bucket[0] - 10) / 80 - noise
 
@@ -67,7 +67,7 @@ def test_the_plots(tmp_path):
   assert os.path.exists(tmp_path / 'accuracy_by_length.png')
   assert 'accuracy_by_length.png' in text
   with pytest.raises(experiment.NotFinished, match='checkpoint of arm '
-                     "'lstm_additive' seed 0"):
+                     f"'{spec.EXAMPLE_ARM}' seed 0"):
     spec.attention_example(o, str(tmp_path))
 
 
@@ -85,6 +85,6 @@ def _num_params(arm):
 
 @pytest.mark.parametrize('cell', ['lstm', 'gru'])
 def test_the_arms_of_a_cell_have_the_same_parameters_within_one_percent(cell):
-  with_attention = _num_params(f'{cell}_additive')
+  with_attention = _num_params(f'{cell}_{spec.ATTENTION}')
   without = _num_params(f'{cell}_none')
   assert abs(without / with_attention - 1) < 0.01
