@@ -16,6 +16,10 @@ of the compiled gradient at T=4096 with and without remat.
   python -m experiments.bench_throughput
   python -m experiments.bench_throughput --repeats=3 --cells=lstm,gru \
       --out=experiments/results/bench_throughput.md
+  python -m experiments.bench_throughput --cells=lstm,gru --scan_unrolls=2,4
+
+`--scan_unrolls` adds a row per cell and factor: the same cell run with
+that many steps per iteration of its compiled loops (`model.scan_unroll`).
 
 A cell without a PyTorch loop in experiments/torch_loops.py is timed
 without that column.
@@ -45,6 +49,9 @@ CELL_OPTIONS = {'cwrnn': {'periods': (1, 2, 4, 8, 16, 32, 64, 128)},
 
 _CELLS = flags.DEFINE_list('cells', [], 'Cells to time (default: all).')
 _SHAPES = flags.DEFINE_list('shapes', [], 'Shape indices 0-2 (default: all).')
+_SCAN_UNROLLS = flags.DEFINE_list(
+    'scan_unrolls', [], 'Also time each cell with these scan_unroll '
+    'factors (default: only 1).')
 _LOOP_SHAPES = flags.DEFINE_list(
     'loop_shapes', ['0', '1', '2'],
     'Shape indices at which to time the PyTorch per-step loops.')
@@ -54,11 +61,13 @@ def _cell(name):
   return cells_lib.get(name, **CELL_OPTIONS.get(name, {}))
 
 
-def jax_contender(cell, params, xs):
+def jax_contender(cell, params, xs, scan_unroll=1):
   """A timed call, its compile time (s) and the peak temporary memory (MiB)
   of the compiled gradient."""
   grad = jax.jit(jax.grad(
-      lambda p, x: jnp.sum(recurrence.unroll(cell, p, x)[0]), argnums=(0, 1)))
+      lambda p, x: jnp.sum(recurrence.unroll(cell, p, x,
+                                             scan_unroll=scan_unroll)[0]),
+      argnums=(0, 1)))
   start = time.perf_counter()
   compiled = grad.lower(params, xs).compile()
   compile_s = time.perf_counter() - start
@@ -99,7 +108,11 @@ def torch_loop_contender(cell, params, xs):
   return run
 
 
-def bench_shape(shape, names, repeats, with_loops):
+def _unrolled(name, factor):
+  return f'rnnzoo {name} scan_unroll={factor}'
+
+
+def bench_shape(shape, names, repeats, with_loops, unrolls=()):
   """Rows of (name, tokens/s, ratios) and compile times for one shape."""
   batch, steps, features, hidden = shape
   xs = jax.random.normal(jax.random.PRNGKey(0), (steps, batch, features))
@@ -109,6 +122,9 @@ def bench_shape(shape, names, repeats, with_loops):
     params = cell.init(jax.random.PRNGKey(1), features, hidden)
     contenders[f'rnnzoo {name}'], compile_s[name], _ = jax_contender(
         cell, params, xs)
+    for factor in unrolls:
+      contenders[_unrolled(name, factor)], _, _ = jax_contender(
+          cell, params, xs, factor)
     if with_loops and torch_loops.has_loop(cell):
       contenders[f'torch loop {name}'] = torch_loop_contender(cell, params, xs)
     if name == 'lstm' and cudnn.available():
@@ -139,7 +155,7 @@ def peak_memory(names):
   return rows
 
 
-def format_tables(results, compile_times, memory, names):
+def format_tables(results, compile_times, memory, names, unrolls=()):
   lines = ['Forward+backward tokens/s (median); ratios against torch nn.LSTM, '
            "Flax nn.RNN(OptimizedLSTMCell) and a PyTorch per-step loop of the "
            'same cell.', '']
@@ -162,7 +178,8 @@ def format_tables(results, compile_times, memory, names):
       text += ')'
     return text
 
-  ordered = [f'rnnzoo {n}' for n in names] + [CUDNN] + [
+  ordered = [row for n in names for row in [f'rnnzoo {n}'] + [
+      _unrolled(n, factor) for factor in unrolls]] + [CUDNN] + [
       'torch nn.LSTM', 'torch nn.GRU', 'flax nn.RNN(OptimizedLSTMCell)'] + [
           f'torch loop {n}' for n in names]
   for name in ordered:
@@ -228,15 +245,17 @@ def main(argv):
   names = _CELLS.value or cells_lib.names()
   indices = [int(i) for i in _SHAPES.value] or range(len(SHAPES))
   loop_indices = {int(i) for i in _LOOP_SHAPES.value}
+  unrolls = [int(u) for u in _SCAN_UNROLLS.value]
   results, compile_times = {}, {}
   for index in indices:
     shape = SHAPES[index]
     print(f'timing B={shape[0]} T={shape[1]} D={shape[2]} H={shape[3]} ...',
           flush=True)
     results[shape], compile_times[shape] = bench_shape(
-        shape, names, timing.REPEATS.value, index in loop_indices)
+        shape, names, timing.REPEATS.value, index in loop_indices, unrolls)
   memory = peak_memory(names)
-  text = (format_tables(results, compile_times, memory, names) + '\n\n' +
+  text = (format_tables(results, compile_times, memory, names, unrolls) +
+          '\n\n' +
           format_targets(results, names))
   device = jax.devices()[0]
   text = (f'Device: {device.platform} ({device.device_kind}), '

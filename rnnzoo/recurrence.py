@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from rnnzoo import options
 from rnnzoo.cells import base
 
 Array = jax.Array
@@ -119,7 +120,7 @@ def zero_offsets(cell: base.Cell, params, num_steps: int, batch_size: int):
 def unroll(cell: base.Cell, params, xs: Array, carry=None, *,
            mask: Array | None = None, reverse: bool = False,
            dropout: Dropout | None = None, remat: bool = False,
-           offsets: Array | None = None):
+           offsets: Array | None = None, scan_unroll: int = 1):
   """Runs `cell` over `xs` [T, B, D]; returns (ys [T, B, H], final carry).
 
   Args:
@@ -143,18 +144,24 @@ def unroll(cell: base.Cell, params, xs: Array, carry=None, *,
       `zero_offsets`). Zeros change nothing; their gradient is dL/dh_t (or
       dL/d carry_t), the total derivative through all later steps (see
       rnnzoo.diagnostics).
+    scan_unroll: time steps per iteration of the compiled loop (`lax.scan`'s
+      unroll), forward and backward: fewer loop iterations and larger
+      fused bodies, the same numbers. Cells on the associative scan have no
+      loop to unroll.
 
   Returns:
     ys [T, B, H] and the final carry.
   """
   _check_inputs(cell, params, xs, carry, mask, dropout, offsets)
+  options.check_number('scan_unroll', scan_unroll, minimum=1, integer=True)
   if reverse:
     flip = lambda tree: tree_map(lambda a: reverse_valid(a, mask), tree)
     if dropout is not None:
       dropout = dropout._replace(zone_h=flip(dropout.zone_h),
                                  zone_c=flip(dropout.zone_c))
     ys, carry = unroll(cell, params, flip(xs), carry, mask=mask,
-                       dropout=dropout, remat=remat, offsets=flip(offsets))
+                       dropout=dropout, remat=remat, offsets=flip(offsets),
+                       scan_unroll=scan_unroll)
     return flip(ys), carry
   if carry is None:
     carry = cell.initial_carry(params, xs.shape[1])
@@ -163,16 +170,17 @@ def unroll(cell: base.Cell, params, xs: Array, carry=None, *,
     xs = xs * dropout.inputs
   return cell.run(cell.prepare(params), xs, carry, mask=mask,
                   state_mask=dropout.state, remat=remat, offsets=offsets,
-                  zone=(dropout.zone_h, dropout.zone_c))
+                  zone=(dropout.zone_h, dropout.zone_c),
+                  scan_unroll=scan_unroll)
 
 
 def bidirectional(cell: base.Cell, params, xs: Array, carry=None, *,
                   mask: Array | None = None, dropout=None,
-                  remat: bool = False, offsets=None):
+                  remat: bool = False, offsets=None, scan_unroll: int = 1):
   """A forward and a backward pass of `cell` over `xs`, outputs concatenated.
 
   Args:
-    cell, xs, mask, remat: as in `unroll`.
+    cell, xs, mask, remat, scan_unroll: as in `unroll`.
     params: the pair (forward params, backward params).
     carry: None, or the pair (forward initial carry, backward initial carry);
       the backward pass starts from its carry at the last valid step.
@@ -188,10 +196,11 @@ def bidirectional(cell: base.Cell, params, xs: Array, carry=None, *,
   offsets_fw, offsets_bw = offsets or (None, None)
   initial_fw, initial_bw = carry or (None, None)
   ys_fw, carry_fw = unroll(cell, params_fw, xs, initial_fw, mask=mask,
-                           dropout=dropout_fw, remat=remat, offsets=offsets_fw)
+                           dropout=dropout_fw, remat=remat, offsets=offsets_fw,
+                           scan_unroll=scan_unroll)
   ys_bw, carry_bw = unroll(cell, params_bw, xs, initial_bw, mask=mask,
                            reverse=True, dropout=dropout_bw, remat=remat,
-                           offsets=offsets_bw)
+                           offsets=offsets_bw, scan_unroll=scan_unroll)
   return jnp.concatenate([ys_fw, ys_bw], axis=-1), (carry_fw, carry_bw)
 
 
@@ -202,13 +211,14 @@ def stack(layers: Sequence[tuple[base.Cell, object]], xs: Array, *,
           mask: Array | None = None, bidirectional: bool = False,
           dropouts: Sequence | None = None, remat: bool = False,
           between: Callable[[int, Array], Array] | None = None,
-          offsets: Sequence | None = None, carries: Sequence | None = None):
+          offsets: Sequence | None = None, carries: Sequence | None = None,
+          scan_unroll: int = 1):
   """Runs layers one above the other, each reading the outputs of the last.
 
   Args:
     layers: (cell, params) per layer, bottom first; params is a (forward,
       backward) pair when bidirectional.
-    xs, mask, remat: as in `unroll`.
+    xs, mask, remat, scan_unroll: as in `unroll`.
     bidirectional: every layer runs both ways (`bidirectional`).
     dropouts: None, or one entry per layer, passed as that layer's `dropout`.
     between: applied as between(index, inputs) to each layer's inputs (a
@@ -233,7 +243,8 @@ def stack(layers: Sequence[tuple[base.Cell, object]], xs: Array, *,
     xs, carry = run(cell, params, xs,
                     None if carries is None else carries[index], mask=mask,
                     dropout=dropout, remat=remat,
-                    offsets=None if offsets is None else offsets[index])
+                    offsets=None if offsets is None else offsets[index],
+                    scan_unroll=scan_unroll)
     finals.append(carry)
   return xs, finals
 
@@ -350,10 +361,11 @@ NO_ZONEOUT = (None, None)
 
 def sequential(cell: base.Cell, params, xs: Array, carry, *, mask=None,
                state_mask=None, remat: bool = False, offsets=None,
-               zone=NO_ZONEOUT):
+               zone=NO_ZONEOUT, scan_unroll: int = 1):
   """Runs `cell` step by step under `lax.scan` (the default `Cell.run`);
   arguments as in `Cell.run`."""
-  return _run_projected(cell, _scan, params, xs, carry, mask, state_mask,
+  scan = lambda cell, *args: _scan(cell, scan_unroll, *args)
+  return _run_projected(cell, scan, params, xs, carry, mask, state_mask,
                         remat, offsets, zone)
 
 
@@ -426,8 +438,10 @@ def _unroll_remat(cell, scan, params, xs, carry, mask, state_mask, offsets,
 # The scan and its backward pass.
 
 
-def _scan_prefetch(body, carry, xs, length: int, *, reverse: bool = False):
-  """`lax.scan(body, carry, xs)` whose body reads step t's xs from the carry.
+def _scan_prefetch(body, carry, xs, length: int, *, reverse: bool = False,
+                   unroll: int = 1):
+  """`lax.scan(body, carry, xs, unroll=unroll)` whose body reads step t's
+  xs from the carry.
 
   Each iteration copies the next step's slice of `xs` into the carry. XLA's
   CPU backend emits poor code for an elementwise fusion that reads a dynamic
@@ -437,7 +451,7 @@ def _scan_prefetch(body, carry, xs, length: int, *, reverse: bool = False):
   """
   if not jax.tree_util.tree_leaves(xs):
     return jax.lax.scan(lambda c, _: body(c, xs), carry, None, length=length,
-                        reverse=reverse)
+                        reverse=reverse, unroll=unroll)
   first, delta = (length - 1, -1) if reverse else (0, 1)
 
   def index(t):
@@ -450,7 +464,8 @@ def _scan_prefetch(body, carry, xs, length: int, *, reverse: bool = False):
     return (carry, xs_next), ys_t
 
   (carry, _), ys = jax.lax.scan(prefetching_body, (carry, index(first)),
-                                jnp.arange(length), reverse=reverse)
+                                jnp.arange(length), reverse=reverse,
+                                unroll=unroll)
   return carry, ys
 
 
@@ -555,9 +570,11 @@ def _swap(params, which: list[bool]):
                             for a, chosen in zip(leaves, which)])
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
-def _scan(cell, params, inputs, carry, mask, state_mask, offsets, zone):
-  """Runs `cell` over projected inputs [T, B, G*H]; returns (ys, carry).
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1))
+def _scan(cell, unroll, params, inputs, carry, mask, state_mask, offsets,
+          zone):
+  """Runs `cell` over projected inputs [T, B, G*H], `unroll` steps per
+  loop iteration; returns (ys, carry).
 
   zone: the pair (zone_h, zone_c) of `Dropout`, [T, B, H] or None each.
   """
@@ -569,11 +586,12 @@ def _scan(cell, params, inputs, carry, mask, state_mask, offsets, zone):
                           zone_t)
 
   carry, ys = _scan_prefetch(body, carry, (inputs, mask, offsets, zone),
-                             inputs.shape[0])
+                             inputs.shape[0], unroll=unroll)
   return ys, carry
 
 
-def _scan_fwd(cell, params, inputs, carry, mask, state_mask, offsets, zone):
+def _scan_fwd(cell, unroll, params, inputs, carry, mask, state_mask, offsets,
+              zone):
   """The forward pass, keeping each step's incoming carry and recurrent term."""
 
   def body(carry, step_inputs):
@@ -584,12 +602,13 @@ def _scan_fwd(cell, params, inputs, carry, mask, state_mask, offsets, zone):
     return new_carry, (h, carry, r)
 
   final, (ys, carries, rs) = _scan_prefetch(
-      body, carry, (inputs, mask, offsets, zone), inputs.shape[0])
+      body, carry, (inputs, mask, offsets, zone), inputs.shape[0],
+      unroll=unroll)
   return (ys, final), (params, inputs, carries, rs, mask, state_mask, offsets,
                        zone)
 
 
-def _scan_bwd(cell, residuals, cotangents):
+def _scan_bwd(cell, unroll, residuals, cotangents):
   """The backward pass.
 
   A reverse scan carries d(carry) only: per step it differentiates `update`
@@ -641,7 +660,7 @@ def _scan_bwd(cell, residuals, cotangents):
   d_initial, d_carries = _scan_prefetch(
       body, parts.floats(d_final),
       (inputs, carries, rs, d_ys, mask, offsets, zone), num_steps,
-      reverse=True)
+      reverse=True, unroll=unroll)
 
   def rows(a):
     return a.reshape((num_steps * batch_size,) + a.shape[2:])

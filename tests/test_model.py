@@ -48,6 +48,19 @@ def test_last_readout_reads_the_last_valid_step(bidirectional):
                                atol=1e-5)
 
 
+def test_scan_unroll_changes_no_output_of_the_stack():
+  x = jax.random.normal(KEY, (3, 7, 3))
+  mask = jnp.arange(7)[None] < jnp.array([7, 4, 1])[:, None]
+  layers = (cells.get('lstm'), cells.get('gru'))
+  plain = _model(layers=layers, readout='per_step', bidirectional=True)
+  unrolled = _model(layers=layers, readout='per_step', bidirectional=True,
+                    scan_unroll=3)
+  variables = plain.init(KEY, {'x': x, 'mask': mask})
+  np.testing.assert_allclose(
+      unrolled.apply(variables, {'x': x, 'mask': mask}),
+      plain.apply(variables, {'x': x, 'mask': mask}), atol=1e-6)
+
+
 def test_padding_never_changes_a_prediction():
   model = _model('lstm', input_kind='tokens', encoder_size=6)
   tokens = jnp.array([[5, 1, 2, 0, 0, 0, 0, 0]])
@@ -148,6 +161,7 @@ def test_layer_cells_apply_dilations_and_top_layer_options():
     (dict(dropout_kind='zoneout'), r"model.dropout_kind='zoneout'"),
     (dict(zoneout_h=1.0), r'model.zoneout_h=1.0.*zoneout rate.*\[0, 1\)'),
     (dict(zoneout_c=-0.1), r'model.zoneout_c=-0.1.*>= 0'),
+    (dict(scan_unroll=0), r'model.scan_unroll=0.*>= 1'),
     (dict(zoneout_c=0.5), r"model.zoneout_c=0.5 is not allowed for "
                           r"cell.name='indrnn'.*no cell state"),
 ])

@@ -483,6 +483,75 @@ def test_remat_gives_the_same_values_and_gradients(name):
                              rtol=1e-6)
 
 
+@pytest.mark.parametrize('name', ['lstm', 'gru', 'dilated', 'mingru'])
+@pytest.mark.parametrize('reverse', [False, True])
+def test_scan_unroll_gives_the_values_and_gradients_of_the_step_loop(
+    name, reverse):
+  """Three steps per loop iteration over 23 (not a multiple of 3), with
+  masks and zoneout; minGRU with zoneout runs on the sequential scan."""
+  options = {'dilated': {'base': 'lstm', 'dilation': 2},
+             'mingru': {'parallel': True}}.get(name, {})
+  cell = cells.get(name, **options)
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (23, B, D))
+  lengths = jnp.array([23, 11, 3])
+  mask = recurrence.lengths_to_mask(lengths, 23)
+  zone = recurrence.zoneout(KEY, 23, B, conftest.HIDDEN, h_rate=0.2)
+
+  def loss(params, xs, scan_unroll):
+    ys, carry = recurrence.unroll(cell, params, xs, mask=mask, dropout=zone,
+                                  reverse=reverse, scan_unroll=scan_unroll)
+    return jnp.sum(ys ** 2) + jnp.sum(cell.hidden(carry))
+
+  def reference(params, xs):
+    total = 0.0
+    for b, length in enumerate(lengths.tolist()):
+      flip = (lambda a: a[::-1]) if reverse else (lambda a: a)
+      ys, carry = loop(cell, params, flip(xs[:length, b:b + 1]),
+                       dropout=recurrence.Dropout(
+                           zone_h=flip(zone.zone_h[:length, b:b + 1])))
+      total += jnp.sum(ys ** 2) + jnp.sum(cell.hidden(carry))
+    return total
+
+  np.testing.assert_allclose(loss(params, xs, 3), reference(params, xs),
+                             rtol=1e-5)
+  for argnum in (0, 1):
+    assert_trees_close(jax.grad(loss, argnum)(params, xs, 3),
+                       jax.grad(reference, argnum)(params, xs))
+    assert_trees_close(jax.grad(loss, argnum)(params, xs, 3),
+                       jax.grad(loss, argnum)(params, xs, 1), atol=1e-6)
+
+
+def test_scan_unroll_reaches_the_loops_forward_and_backward():
+  cell = cells.get('lstm')
+  params = conftest.random_params(cell, KEY)
+  grad = jax.grad(lambda p, xs: jnp.sum(
+      recurrence.unroll(cell, p, xs, scan_unroll=4)[0]))
+  jaxpr = jax.make_jaxpr(grad)(params, inputs())
+  unrolls = [eqn.params['unroll'] for eqn in _equations(jaxpr.jaxpr)
+             if eqn.primitive.name == 'scan']
+  assert unrolls == [4, 4]  # the forward loop and the backward loop
+
+
+def _equations(jaxpr):
+  """Every equation of `jaxpr` and of the jaxprs nested in it."""
+  for eqn in jaxpr.eqns:
+    yield eqn
+    for value in eqn.params.values():
+      for inner in (value if isinstance(value, (tuple, list)) else (value,)):
+        inner = getattr(inner, 'jaxpr', inner)
+        if hasattr(inner, 'eqns'):
+          yield from _equations(inner)
+
+
+@pytest.mark.parametrize('value', [0, 1.5, -2])
+def test_scan_unroll_must_be_a_positive_integer(value):
+  cell = cells.get('gru')
+  params = conftest.random_params(cell, KEY)
+  with pytest.raises(ValueError, match=f'scan_unroll.*{value}'):
+    recurrence.unroll(cell, params, inputs(), scan_unroll=value)
+
+
 def test_remat_keeps_fewer_activations():
   cell = cells.get('lstm')
   params = cell.init(KEY, 8, 64)

@@ -182,7 +182,7 @@ class Cell(options.Configurable):
     return xs @ params['w_x'] + params['b']
 
   def run(self, params: Params, xs: Array, carry: Carry, *, mask, state_mask,
-          remat: bool, offsets, zone):
+          remat: bool, offsets, zone, scan_unroll: int = 1):
     """Runs the cell forward over xs [T, B, D] from `carry`; returns
     (ys [T, B, H], final carry).
 
@@ -190,13 +190,15 @@ class Cell(options.Configurable):
     the params prepared, the carry given and the input dropout applied;
     `state_mask` is the dropout mask of the state entering `recurrent` (or
     None), `zone` the zoneout masks (d_h, d_c) per step (each [T, B, H] or
-    None). The default is the sequential scan.
+    None), `scan_unroll` the steps per iteration of a sequential loop. The
+    default is the sequential scan.
     """
     # rnnzoo.recurrence imports this module.
     from rnnzoo import recurrence  # pylint: disable=g-import-not-at-top
     return recurrence.sequential(self, params, xs, carry, mask=mask,
                                  state_mask=state_mask, remat=remat,
-                                 offsets=offsets, zone=zone)
+                                 offsets=offsets, zone=zone,
+                                 scan_unroll=scan_unroll)
 
   def recurrent(self, params: Params, carry: Carry):
     """h_{t-1} @ w_h: the matmul through which the previous state enters."""

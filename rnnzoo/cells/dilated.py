@@ -86,7 +86,7 @@ class Dilated(base.Cell):
     return self.cell.project(params, xs)
 
   def run(self, params, xs, carry, *, mask, state_mask, remat, offsets,
-          zone):
+          zone, scan_unroll=1):
     """The base cell's `run` over d interleaved sub-sequences.
 
     Time t = s*d + k becomes step s of sub-sequence k, batch row k*B + b:
@@ -110,7 +110,7 @@ class Dilated(base.Cell):
         params, fold(xs),
         jax.tree_util.tree_map(
             lambda a: a.reshape((d * batch_size,) + a.shape[2:]), carry),
-        mask=fold(mask), remat=remat,
+        mask=fold(mask), remat=remat, scan_unroll=scan_unroll,
         offsets=jax.tree_util.tree_map(fold, offsets),
         zone=jax.tree_util.tree_map(fold, zone),
         state_mask=None if state_mask is None else jnp.tile(state_mask,

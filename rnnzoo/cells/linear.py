@@ -87,12 +87,14 @@ class LinearCell(base.Cell):
     return self.carry(zeros, zeros)
 
   def run(self, params, xs, carry, *, mask, state_mask, remat, offsets,
-          zone):
+          zone, scan_unroll=1):
     """The associative scan when `parallel`, unless zoneout is on (it runs
-    step by step); otherwise the sequential scan."""
+    step by step); otherwise the sequential scan. The associative scan has
+    no loop: it ignores `scan_unroll`."""
     if not self.parallel or zone != (None, None):
       return super().run(params, xs, carry, mask=mask, state_mask=state_mask,
-                         remat=remat, offsets=offsets, zone=zone)
+                         remat=remat, offsets=offsets, zone=zone,
+                         scan_unroll=scan_unroll)
     from rnnzoo import recurrence  # pylint: disable=g-import-not-at-top
     return recurrence.parallel(self, params, xs, carry, mask=mask,
                                state_mask=state_mask, remat=remat,

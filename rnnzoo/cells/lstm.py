@@ -99,11 +99,12 @@ class LSTM(base.Cell):
                        f'{jax.default_backend()!r} (give cudnn=False)')
 
   def run(self, params, xs, carry, *, mask, state_mask, remat, offsets,
-          zone):
+          zone, scan_unroll=1):
     """The sequential scan, or cuDNN's kernel when `cudnn`."""
     if not self.cudnn:
       return super().run(params, xs, carry, mask=mask, state_mask=state_mask,
-                         remat=remat, offsets=offsets, zone=zone)
+                         remat=remat, offsets=offsets, zone=zone,
+                         scan_unroll=scan_unroll)
     unsupported = {'recurrent dropout': state_mask is not None,
                    'zoneout': zone != (None, None),
                    'offsets': offsets is not None, 'remat': remat}

@@ -68,6 +68,9 @@ def default_config() -> ml_collections.ConfigDict:
       zoneout_c=0.0,          # the same for the cell state (the LSTM's c);
                               # only for cells that have one
       remat=False,            # recompute activations in backward (long T)
+      scan_unroll=1,          # time steps per iteration of the compiled
+                              # loop (lax.scan's unroll), forward and
+                              # backward; the same numbers, another speed
       learn_initial_carry=False,  # the initial carry of each layer and
                                   # direction is a trained parameter (its
                                   # float parts, starting at zero), the same
@@ -114,6 +117,8 @@ def check_config(config: ml_collections.ConfigDict) -> None:
   options.check_choice('model.dropout_kind', m.dropout_kind,
                        ('variational', 'per_step'))
   options.check_bool('model.remat', m.remat)
+  options.check_number('model.scan_unroll', m.scan_unroll, minimum=1,
+                       integer=True)
   options.check_bool('model.learn_initial_carry', m.learn_initial_carry)
 
 
@@ -181,6 +186,7 @@ class RNN(base.Model):
   zoneout_h: float = 0.0
   zoneout_c: float = 0.0
   remat: bool = False
+  scan_unroll: int = 1
   learn_initial_carry: bool = False
 
   @nn.compact
@@ -241,7 +247,7 @@ class RNN(base.Model):
     ys, finals = recurrence.stack(
         layers, xs, mask=time_mask, bidirectional=self.bidirectional,
         dropouts=dropouts, remat=self.remat, between=between, offsets=offsets,
-        carries=starts or None)
+        carries=starts or None, scan_unroll=self.scan_unroll)
     outputs = self._readout(self._readout_dropout(ys, train), mask)
     return outputs if carries is None else (outputs, finals)
 
@@ -403,5 +409,5 @@ def build(config: ml_collections.ConfigDict, task) -> RNN:
       bidirectional=m.bidirectional, encoder_size=m.encoder_size,
       dropout=m.dropout, dropout_kind=m.dropout_kind,
       recurrent_dropout=m.recurrent_dropout, zoneout_h=m.zoneout_h,
-      zoneout_c=m.zoneout_c, remat=m.remat,
+      zoneout_c=m.zoneout_c, remat=m.remat, scan_unroll=m.scan_unroll,
       learn_initial_carry=m.learn_initial_carry)
