@@ -71,6 +71,8 @@ def default_config() -> ml_collections.ConfigDict:
       scan_unroll=1,          # time steps per iteration of the compiled
                               # loop (lax.scan's unroll), forward and
                               # backward; the same numbers, another speed
+                              # (on a 2-core CPU 1 is fastest for LSTM and
+                              # GRU: experiments/results/bench_scan_unroll.md)
       learn_initial_carry=False,  # the initial carry of each layer and
                                   # direction is a trained parameter (its
                                   # float parts, starting at zero), the same
