@@ -563,6 +563,17 @@ def _matmul_only_weights(cell, params, carry) -> list[bool]:
           for a, v in zip(leaves, jaxpr.invars)]
 
 
+def _reads_params(function, params) -> bool:
+  """Whether function(params) reads any leaf of `params`."""
+  leaves, treedef = jax.tree_util.tree_flatten(params)
+  spec = lambda a: jax.ShapeDtypeStruct(np.shape(a), jnp.result_type(a))
+  jaxpr = jax.make_jaxpr(lambda leaves: function(treedef.unflatten(leaves)))(
+      [spec(a) for a in leaves]).jaxpr
+  used = {id(v) for eqn in jaxpr.eqns for v in eqn.invars}
+  used |= {id(v) for v in jaxpr.outvars}
+  return any(id(v) in used for v in jaxpr.invars)
+
+
 def _swap(params, which: list[bool]):
   """params with the chosen matrices (`_matmul_only_weights`) transposed."""
   leaves, treedef = jax.tree_util.tree_flatten(params)
@@ -615,7 +626,15 @@ def _scan_bwd(cell, unroll, residuals, cotangents):
   with respect to the carry and r, and `recurrent` with respect to the
   carry. The cotangent arriving at each step's output carry is kept; then
   one vjp over all T*B rows at once (cells treat batch rows independently)
-  gives the gradients of the params and of the projected inputs.
+  gives the gradients of the params and of the projected inputs. A gated
+  cell (more than one block of pre-activations) whose `update` reads no
+  params (the LSTM's: its weights act in `project` and `recurrent` only)
+  has the loop differentiate `update` with respect to the step's inputs
+  and offsets as well, and skips that second pass over its gate
+  arithmetic: its params' gradient is `recurrent`'s alone. Measured on a
+  2-core CPU, this makes the LSTM 1-8% and RAN 3-15% faster per training
+  step; single-block cells (vanilla, IndRNN), whose second pass is one
+  activation, lose 2-18% to the loop's extra outputs, so they keep it.
   """
   params, inputs, carries, rs, mask, state_mask, offsets, zone = residuals
   d_ys, d_final = cotangents
@@ -638,6 +657,11 @@ def _scan_bwd(cell, unroll, residuals, cotangents):
                                   inputs_t, r, mask_t, offset_t, zone_t)
     return parts.floats(new_carry), h
 
+  first = tree_map(lambda a: a[0], (carries, inputs, rs, mask, offsets, zone))
+  in_loop = cell.blocks > 1 and not _reads_params(
+      lambda p: update_floats(p, parts.floats(first[0]),
+                              parts.others(first[0]), *first[1:]), params)
+
   def recurrent_floats(params, floats, others, state_mask):
     return _dropped_recurrent(cell, params, parts.join(floats, others),
                               state_mask)
@@ -646,18 +670,19 @@ def _scan_bwd(cell, unroll, residuals, cotangents):
     inputs_t, carry, r, d_h, mask_t, offset_t, zone_t = step
     others = parts.others(carry)
     _, vjp_update = jax.vjp(
-        lambda c, r: update_floats(params, c, others, inputs_t, r, mask_t,
-                                   offset_t, zone_t),
-        parts.floats(carry), r)
-    d_prev, d_r = vjp_update((d_carry, d_h))
+        lambda c, r, x, o: update_floats(params, c, others, x, r, mask_t, o,
+                                         zone_t),
+        parts.floats(carry), r, inputs_t, offset_t)
+    d_prev, d_r, d_inputs_t, d_offset_t = vjp_update((d_carry, d_h))
+    kept = (d_inputs_t, d_r, d_offset_t) if in_loop else d_carry
     _, vjp_recurrent = jax.vjp(
         lambda c: recurrent_floats(_swap(swapped, swap), c, others,
                                    state_mask),
         parts.floats(carry))
     (d_prev_r,) = vjp_recurrent(d_r)
-    return tree_map(jnp.add, d_prev, d_prev_r), d_carry
+    return tree_map(jnp.add, d_prev, d_prev_r), kept
 
-  d_initial, d_carries = _scan_prefetch(
+  d_initial, kept = _scan_prefetch(
       body, parts.floats(d_final),
       (inputs, carries, rs, d_ys, mask, offsets, zone), num_steps,
       reverse=True, unroll=unroll)
@@ -665,17 +690,21 @@ def _scan_bwd(cell, unroll, residuals, cotangents):
   def rows(a):
     return a.reshape((num_steps * batch_size,) + a.shape[2:])
 
-  carries, rs, d_carries = tree_map(rows, (carries, rs, d_carries))
-  mask_rows = None if mask is None else rows(mask)
+  carries, rs = tree_map(rows, (carries, rs))
   state_rows = (None if state_mask is None else
                 jnp.tile(state_mask, (num_steps, 1)))
   floats, others = parts.floats(carries), parts.others(carries)
-  zone_rows = tree_map(rows, zone)
-  _, vjp_update = jax.vjp(
-      lambda p, x, r, o: update_floats(p, floats, others, x, r, mask_rows, o,
-                                       zone_rows),
-      params, rows(inputs), rs, tree_map(rows, offsets))
-  d_params, d_inputs, d_rs, d_offsets = vjp_update((d_carries, rows(d_ys)))
+  if in_loop:
+    d_inputs, d_rs, d_offsets = tree_map(rows, kept)
+    d_params = tree_map(jnp.zeros_like, params)
+  else:
+    mask_rows = None if mask is None else rows(mask)
+    _, vjp_update = jax.vjp(
+        lambda p, x, r, o: update_floats(p, floats, others, x, r, mask_rows,
+                                         o, tree_map(rows, zone)),
+        params, rows(inputs), rs, tree_map(rows, offsets))
+    d_params, d_inputs, d_rs, d_offsets = vjp_update(
+        (tree_map(rows, kept), rows(d_ys)))
   _, vjp_recurrent = jax.vjp(
       lambda p: recurrent_floats(p, floats, others, state_rows), params)
   (d_params_r,) = vjp_recurrent(d_rs)

@@ -533,15 +533,18 @@ def test_scan_unroll_reaches_the_loops_forward_and_backward():
   assert unrolls == [4, 4]  # the forward loop and the backward loop
 
 
-def _equations(jaxpr):
-  """Every equation of `jaxpr` and of the jaxprs nested in it."""
+def _equations(jaxpr, loops=True):
+  """Every equation of `jaxpr` and of the jaxprs nested in it; with
+  loops=False, the loops' bodies left out."""
   for eqn in jaxpr.eqns:
+    if not loops and eqn.primitive.name in ('scan', 'while'):
+      continue
     yield eqn
     for value in eqn.params.values():
       for inner in (value if isinstance(value, (tuple, list)) else (value,)):
         inner = getattr(inner, 'jaxpr', inner)
         if hasattr(inner, 'eqns'):
-          yield from _equations(inner)
+          yield from _equations(inner, loops)
 
 
 @pytest.mark.parametrize('value', [0, 1.5, -2])
@@ -708,3 +711,19 @@ def test_backward_layout_swaps_only_matrices_read_whole(name, swapped):
   paths = [jax.tree_util.keystr(path, simple=True, separator='/')
            for path, _ in jax.tree_util.tree_flatten_with_path(params)[0]]
   assert {p for p, chosen in zip(paths, which) if chosen} == swapped
+
+
+@pytest.mark.parametrize('name, recomputed', [
+    ('lstm', False), ('ran', False), ('gru', True), ('vanilla', True)])
+def test_backward_recomputes_the_gates_after_the_loop_only_where_needed(
+    name, recomputed):
+  """Gated cells whose update reads no params (LSTM, RAN) get their input
+  gradients inside the backward loop: no activation is evaluated outside
+  the loops. The GRU's update reads w_h, and the vanilla RNN's single
+  activation is cheaper to recompute than to keep: both recompute."""
+  cell = cells.get(name)
+  params = cell.init(jax.random.PRNGKey(0), 3, 4)
+  grad = jax.grad(lambda p: jnp.sum(recurrence.unroll(cell, p, inputs())[0]))
+  jaxpr = jax.make_jaxpr(grad)(params).jaxpr
+  found = {eqn.primitive.name for eqn in _equations(jaxpr, loops=False)}
+  assert bool(found & {'tanh', 'logistic'}) == recomputed
