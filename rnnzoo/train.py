@@ -105,6 +105,19 @@ def is_time(step: int, every: int, total: int) -> bool:
 # ----------------------------------------------------------------------------
 # Steps.
 
+# XLA options of the train and eval steps' compilations on the CPU, per jit
+# (a global XLA_FLAGS would reach a user's other code too). Each leaves
+# every number bitwise the same and was measured to help: copy insertion
+# with region analysis drops copies of the loop carries (the gradient of an
+# LSTM, GRU or vanilla RNN 0-9% faster on a 2-core CPU).
+CPU_COMPILER_OPTIONS = {'xla_cpu_copy_insertion_use_region_analysis': True}
+
+
+def compiler_options() -> dict | None:
+  """The step jits' compiler options on this backend (None off the CPU:
+  the options are the CPU compiler's)."""
+  return CPU_COMPILER_OPTIONS if jax.default_backend() == 'cpu' else None
+
 
 def _prepare(task, item, batch_size: int, batch_sharding):
   """The item's batch, split over the devices if `batch_sharding` is set."""
@@ -357,14 +370,17 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
     rundir.write_artifacts(workdir, task.artifacts())
 
   train_step = jax.jit(make_train_step(model, task, tx, batch_size,
-                                       batch_sharding), donate_argnums=0)
+                                       batch_sharding), donate_argnums=0,
+                       compiler_options=compiler_options())
   if task.carries_state:  # one stream of one row, on every device
-    eval_step = jax.jit(make_eval_step(model, task, batch_size))
+    eval_step = jax.jit(make_eval_step(model, task, batch_size),
+                        compiler_options=compiler_options())
     eval_put = lambda item: jax.device_put(item, replicated)
     eval_carries = model.apply(state.params, 1, method='zero_carries')
   else:
     eval_step = jax.jit(make_eval_step(model, task, batch_size,
-                                       batch_sharding))
+                                       batch_sharding),
+                        compiler_options=compiler_options())
     eval_put, eval_carries = put, None
   writer = rundir.MetricWriter(workdir, start_step) if lead else None
   progress = Progress(num_steps, start_step)

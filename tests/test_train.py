@@ -154,6 +154,17 @@ def test_same_seed_gives_identical_metrics(tmp_path):
     assert f.read() != first
 
 
+def test_the_cpu_compiler_options_change_no_number(tmp_path, monkeypatch):
+  config = load('adding.py:runlocal,cell=lstm', num_steps=30)
+  train.train_and_evaluate(config, str(tmp_path / 'with'))
+  monkeypatch.setattr(train, 'CPU_COMPILER_OPTIONS', None)
+  train.train_and_evaluate(config, str(tmp_path / 'without'))
+  with open(tmp_path / 'with' / 'metrics.jsonl') as f:
+    first = f.read()
+  with open(tmp_path / 'without' / 'metrics.jsonl') as f:
+    assert f.read() == first
+
+
 def test_an_lstm_beats_the_adding_baseline(tmp_path):
   config = load('adding.py', num_steps=800, batch_size=32,
                 **{'model.hidden_size': 32, 'optim.lr': 1e-2,
