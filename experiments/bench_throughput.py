@@ -39,6 +39,7 @@ from experiments import timing
 from experiments import torch_loops
 from rnnzoo import cells as cells_lib
 from rnnzoo import recurrence
+from rnnzoo import train
 from rnnzoo.cells import cudnn
 
 SHAPES = ((32, 256, 64, 256), (8, 128, 32, 128), (16, 1024, 32, 128))
@@ -63,11 +64,11 @@ def _cell(name):
 
 def jax_contender(cell, params, xs, scan_unroll=1):
   """A timed call, its compile time (s) and the peak temporary memory (MiB)
-  of the compiled gradient."""
+  of the compiled gradient, compiled as the train step is."""
   grad = jax.jit(jax.grad(
       lambda p, x: jnp.sum(recurrence.unroll(cell, p, x,
                                              scan_unroll=scan_unroll)[0]),
-      argnums=(0, 1)))
+      argnums=(0, 1)), compiler_options=train.compiler_options())
   start = time.perf_counter()
   compiled = grad.lower(params, xs).compile()
   compile_s = time.perf_counter() - start
