@@ -543,15 +543,14 @@ def _dropped_recurrent(cell, params, carry, state_mask):
   return cell.recurrent(params, carry)
 
 
-def _matmul_only_weights(cell, params, carry) -> list[bool]:
-  """Per leaf of `params` (in tree order): whether `cell.recurrent` reads
-  it only as a whole matrix operand of matmuls."""
+def _readers(function, params) -> list[set[str]]:
+  """Per leaf of `params` (in tree order): the primitives of function(params)
+  that read it, with 'output' where the function returns it as it is."""
   leaves, treedef = jax.tree_util.tree_flatten(params)
   spec = lambda a: jax.ShapeDtypeStruct(np.shape(a), jnp.result_type(a))
-  jaxpr = jax.make_jaxpr(
-      lambda leaves, carry: cell.recurrent(treedef.unflatten(leaves), carry))(
-          [spec(a) for a in leaves], tree_map(spec, carry)).jaxpr
-  readers = {id(v): set() for v in jaxpr.invars[:len(leaves)]}
+  jaxpr = jax.make_jaxpr(lambda leaves: function(treedef.unflatten(leaves)))(
+      [spec(a) for a in leaves]).jaxpr
+  readers = {id(v): set() for v in jaxpr.invars}
   for eqn in jaxpr.eqns:
     for v in eqn.invars:
       if id(v) in readers:
@@ -559,19 +558,20 @@ def _matmul_only_weights(cell, params, carry) -> list[bool]:
   for v in jaxpr.outvars:
     if id(v) in readers:
       readers[id(v)].add('output')
-  return [np.ndim(a) == 2 and readers[id(v)] == {'dot_general'}
-          for a, v in zip(leaves, jaxpr.invars)]
+  return [readers[id(v)] for v in jaxpr.invars]
+
+
+def _matmul_only_weights(cell, params, carry) -> list[bool]:
+  """Per leaf of `params` (in tree order): whether `cell.recurrent` reads
+  it only as a whole matrix operand of matmuls."""
+  readers = _readers(lambda p: cell.recurrent(p, carry), params)
+  return [np.ndim(a) == 2 and found == {'dot_general'}
+          for a, found in zip(jax.tree_util.tree_leaves(params), readers)]
 
 
 def _reads_params(function, params) -> bool:
   """Whether function(params) reads any leaf of `params`."""
-  leaves, treedef = jax.tree_util.tree_flatten(params)
-  spec = lambda a: jax.ShapeDtypeStruct(np.shape(a), jnp.result_type(a))
-  jaxpr = jax.make_jaxpr(lambda leaves: function(treedef.unflatten(leaves)))(
-      [spec(a) for a in leaves]).jaxpr
-  used = {id(v) for eqn in jaxpr.eqns for v in eqn.invars}
-  used |= {id(v) for v in jaxpr.outvars}
-  return any(id(v) in used for v in jaxpr.invars)
+  return any(_readers(function, params))
 
 
 def _swap(params, which: list[bool]):
