@@ -70,12 +70,9 @@ def main(argv):
     lines.append(f'| {name} | {speed[name]:,.0f} | '
                  f'{tokens[name] / max(t):,.0f} - {tokens[name] / min(t):,.0f}'
                  f' | {speed[name] / speed[first]:.2f}x |')
-  pressure = [p for p in (before, after) if p is not None]
-  if pressure:
-    lines += ['', f'CPU pressure (PSI some avg10): {before}% before, {after}% '
-              'after' + (' - contended: other work shared the CPU, so the '
-                         'absolute numbers are low; the ratio is the reading'
-                         if max(pressure) > timing.CONTENDED else '.')]
+  note = timing.pressure_note(before, after)
+  if note:
+    lines += ['', note]
   device = jax.devices()[0]
   text = (f'Device: {device.platform} ({device.device_kind}); jax '
           f'{jax.__version__}; {timing.REPEATS.value} rounds.\n\n'

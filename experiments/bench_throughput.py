@@ -9,8 +9,10 @@ sum(ys) with respect to the params and the inputs) of:
   - Flax's nn.RNN(OptimizedLSTMCell).
 
 Repeats run round-robin (every contender once per round, after one untimed
-call) so that drift of the machine hits all alike; the table gives median tokens/s (B*T per second) and
-ratios. It also reports compile time per cell and the peak temporary memory
+call) so that drift of the machine hits all alike; the table gives median
+tokens/s (B*T per second), half the range from the slowest to the fastest
+repeat, and ratios, and under each shape the CPU pressure (Linux PSI)
+before and after, flagged where other work shared the CPU. It also reports compile time per cell and the peak temporary memory
 of the compiled gradient at T=4096 with and without remat.
 
   python -m experiments.bench_throughput
@@ -25,6 +27,7 @@ A cell without a PyTorch loop in experiments/torch_loops.py is timed
 without that column.
 """
 
+import statistics
 import time
 
 from absl import app
@@ -134,8 +137,14 @@ def bench_shape(shape, names, repeats, with_loops, unrolls=()):
   contenders['torch nn.LSTM'] = torch_fused_contender(torch.nn.LSTM, xs, hidden)
   contenders['torch nn.GRU'] = torch_fused_contender(torch.nn.GRU, xs, hidden)
   contenders['flax nn.RNN(OptimizedLSTMCell)'] = flax_contender(xs, hidden)
-  seconds = timing.time_round_robin(contenders, repeats)
-  return {name: batch * steps / s for name, s in seconds.items()}, compile_s
+  before = timing.cpu_pressure()
+  times = timing.round_robin_times(contenders, repeats)
+  pressure = (before, timing.cpu_pressure())
+  tokens = batch * steps
+  speed = {name: tokens / statistics.median(t) for name, t in times.items()}
+  spread = {name: (tokens / min(t) - tokens / max(t)) / 2 / speed[name]
+            for name, t in times.items()}
+  return speed, spread, compile_s, pressure
 
 
 def peak_memory(names):
@@ -156,10 +165,12 @@ def peak_memory(names):
   return rows
 
 
-def format_tables(results, compile_times, memory, names, unrolls=()):
-  lines = ['Forward+backward tokens/s (median); ratios against torch nn.LSTM, '
-           "Flax nn.RNN(OptimizedLSTMCell) and a PyTorch per-step loop of the "
-           'same cell.', '']
+def format_tables(results, spreads, pressures, compile_times, memory, names,
+                  unrolls=()):
+  lines = ['Forward+backward tokens/s (median over repeats, ± half the range '
+           'from the slowest to the fastest); ratios of the medians against '
+           "torch nn.LSTM, Flax nn.RNN(OptimizedLSTMCell) and a PyTorch "
+           'per-step loop of the same cell.', '']
   shapes = list(results)
   header = '| contender | ' + ' | '.join(
       f'B={b} T={t} D={d} H={h}' for b, t, d, h in shapes) + ' |'
@@ -169,7 +180,7 @@ def format_tables(results, compile_times, memory, names, unrolls=()):
     row = results[shape]
     if name not in row:
       return '-'
-    text = f'{row[name]:,.0f}'
+    text = f'{row[name]:,.0f} ±{spreads[shape][name]:.0%}'
     if name.startswith('rnnzoo '):
       cell = name.split(' ', 1)[1]
       text += f' ({row[name] / row["torch nn.LSTM"]:.2f}x LSTM'
@@ -187,6 +198,10 @@ def format_tables(results, compile_times, memory, names, unrolls=()):
     if any(name in results[s] for s in shapes):
       lines.append(f'| {name} | ' + ' | '.join(
           cell_text(s, name) for s in shapes) + ' |')
+  for shape in shapes:
+    note = timing.pressure_note(*pressures[shape])
+    if note:
+      lines += ['', f'B={shape[0]} T={shape[1]}: {note}']
   lines += ['', 'Compile time of the gradient (s), and peak temporary memory '
             f'(MiB) of the compiled gradient at B={MEMORY_SHAPE[0]} '
             f'T={MEMORY_SHAPE[1]} D={MEMORY_SHAPE[2]} H={MEMORY_SHAPE[3]}:',
@@ -247,15 +262,17 @@ def main(argv):
   indices = [int(i) for i in _SHAPES.value] or range(len(SHAPES))
   loop_indices = {int(i) for i in _LOOP_SHAPES.value}
   unrolls = [int(u) for u in _SCAN_UNROLLS.value]
-  results, compile_times = {}, {}
+  results, spreads, compile_times, pressures = {}, {}, {}, {}
   for index in indices:
     shape = SHAPES[index]
     print(f'timing B={shape[0]} T={shape[1]} D={shape[2]} H={shape[3]} ...',
           flush=True)
-    results[shape], compile_times[shape] = bench_shape(
+    (results[shape], spreads[shape], compile_times[shape],
+     pressures[shape]) = bench_shape(
         shape, names, timing.REPEATS.value, index in loop_indices, unrolls)
   memory = peak_memory(names)
-  text = (format_tables(results, compile_times, memory, names, unrolls) +
+  text = (format_tables(results, spreads, pressures, compile_times, memory,
+                        names, unrolls) +
           '\n\n' +
           format_targets(results, names))
   device = jax.devices()[0]

@@ -46,6 +46,18 @@ def cpu_pressure() -> float | None:
   return float(dict(field.split('=') for field in first[1:])['avg10'])
 
 
+def pressure_note(before: float | None, after: float | None) -> str:
+  """One sentence on the CPU pressure around a timing ('' without PSI);
+  above CONTENDED it says the run was contended."""
+  pressure = [p for p in (before, after) if p is not None]
+  if not pressure:
+    return ''
+  return (f'CPU pressure (PSI some avg10): {before}% before, {after}% after'
+          + (' - contended: other work shared the CPU, so the absolute '
+             'numbers are low; the ratios are the reading'
+             if max(pressure) > CONTENDED else '.'))
+
+
 def report(text: str) -> None:
   """Prints a benchmark's tables, and writes them to --out when given."""
   print(text)

@@ -29,7 +29,7 @@ def test_a_cell_without_a_loop_is_timed_without_that_column(monkeypatch):
   monkeypatch.delitem(torch_loops.LOOPS, 'mgu')
   assert not torch_loops.has_loop(bench_throughput._cell('mgu'))  # pylint: disable=protected-access
   timed = []
-  monkeypatch.setattr(timing, 'time_round_robin',
+  monkeypatch.setattr(timing, 'round_robin_times',
                       lambda contenders, repeats: timed.append(
                           sorted(contenders)) or {})
   bench_throughput.bench_shape((2, 4, 3, 4), ['mgu', 'gru'], 1, True)
