@@ -88,14 +88,21 @@ def speed_section() -> str:
 
 LIMITS = """What limits the scan on this CPU: PyTorch's `nn.LSTM` runs one fused
 oneDNN kernel per layer, while XLA:CPU runs every step of `lax.scan` as a
-row of small kernels (for the vanilla cell about ten in the forward step
-and more in the backward one, several of them copies of loop-carried
-buffers; see the optimized HLO of the gradient). At these shapes that fixed
-cost per kernel, not the arithmetic, sets the pace (the per-step line
-above). So the LSTM stays below PyTorch's fused kernel; at the small and
-long shapes the scan beats an eager PyTorch loop of the same cell, but by
-less than 2x for most cells; and at B=32 H=256 the eager PyTorch loops
-are faster than the scan for every cell."""
+row of small kernels. Their fixed cost is small (0.1-0.2 us a kernel in the
+while bodies); what sets the pace is the recurrent matmul, which runs on
+one core at these batch sizes (about 60% of the loop at B = 8-16, H = 128;
+splitting it into independent column blocks did not bring in the second
+core), and the gate arithmetic of the backward loop. The backward loop
+reads the recurrent weights from a copy transposed once before it, gated
+cells whose step reads no weights take their input gradients inside it
+instead of a second pass, and the steps compile with copy insertion's
+region analysis (`rnnzoo.train.CPU_COMPILER_OPTIONS`); the LSTM still runs
+at 0.5-0.6x PyTorch's fused kernel. Against an eager PyTorch loop of the
+same cell the scan is 2.7-7x faster at the small shape and 1.4-3.2x at the
+long one; at B=32 H=256, where each step's kernels are large enough to hide
+Python's overhead, the two are about even (0.7-1.3x). MIST and the Nested
+LSTM are the slow cells (a history of states in the carry; an LSTM inside
+the step)."""
 
 
 def update() -> None:
