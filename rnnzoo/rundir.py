@@ -42,8 +42,9 @@ DIAGNOSTICS = 'diagnostics'
 # 'running' until the loop ends; 'done' after the last step; 'diverged' when
 # the loss or gradients stopped being finite; 'failed' on any other error.
 STATUSES = ('running', 'done', 'diverged', 'failed')
-# Top-level config fields that may change when a run is continued.
-RESUMABLE = ('num_steps', 'log', 'resources')
+# Config fields (dotted paths) that may change when a run is continued: how
+# long it runs and logs, on what, and how its loops are compiled.
+RESUMABLE = ('num_steps', 'log', 'resources', 'model.scan_unroll')
 
 
 def path(workdir: str, name: str) -> str:
@@ -101,7 +102,7 @@ def differences(previous: dict, current: dict, prefix: str = '') -> list[str]:
   """
   found = []
   for key in sorted(set(previous) | set(current)):
-    if not prefix and key in RESUMABLE:
+    if f'{prefix}{key}' in RESUMABLE:
       continue
     old, new = previous.get(key), current.get(key)
     if key not in previous and _is_off(new):

@@ -13,6 +13,16 @@ def test_differences_name_changed_fields_and_skip_the_resumable_ones():
       'model.hidden_size: 8 there, 16 here', 'seed: 0 there, 1 here']
 
 
+def test_the_loops_unroll_factor_is_resumable():
+  old = {'model': {'hidden_size': 8}}
+  assert not rundir.differences(old, {'model': {'hidden_size': 8,
+                                                'scan_unroll': 1}})
+  assert not rundir.differences({'model': {'hidden_size': 8,
+                                           'scan_unroll': 4}},
+                                {'model': {'hidden_size': 8,
+                                           'scan_unroll': 2}})
+
+
 def test_an_option_added_since_at_its_neutral_default_is_no_difference():
   old = {'model': {'hidden_size': 8}, 'cell': {'name': 'lstm'}}
   added_off = {'model': {'hidden_size': 8, 'zoneout_h': 0.0,
