@@ -36,9 +36,16 @@ def _depth_helps(o):
                         higher_is_better=True)
 
 
+# "Matches" within a tenth of the minGRU's gain over chance (about 9 points
+# of token accuracy), as for the cells near the ceiling of MNIST-1D: a
+# quarter would let a 20-point gap pass.
+MATCH_MARGIN = 0.1
+
+
 def _lstm_matches(o):
   return verdicts.matches(o.sample('lstm_L1'), o.sample('mingru_L3'),
-                          o.baseline('mingru_L3'), METRIC)
+                          o.baseline('mingru_L3'), METRIC,
+                          margin=MATCH_MARGIN)
 
 
 _COST = f'{SEEDS} x {STEPS:,} steps'
