@@ -21,7 +21,7 @@ ARMS = tuple(
         'seq_len=50',
         {'batch_size': 16, 'optim.name': 'sgd', 'optim.momentum': 0.9,
          'optim.lr': lr, 'optim.clip_norm': clip},
-        seeds=3, steps=5000, evaluations=5)
+        seeds=5, steps=5000, evaluations=5)
     for cell, rates in RATES.items() for lr in rates
     for clip in (0.0, CLIP_NORM))
 
