@@ -146,8 +146,8 @@ def unroll(cell: base.Cell, params, xs: Array, carry=None, *,
       rnnzoo.diagnostics).
     scan_unroll: time steps per iteration of the compiled loop (`lax.scan`'s
       unroll), forward and backward: fewer loop iterations and larger
-      fused bodies, the same numbers. Cells on the associative scan have no
-      loop to unroll.
+      fused bodies, the same results up to float rounding. Cells on the
+      associative scan have no loop to unroll.
 
   Returns:
     ys [T, B, H] and the final carry.

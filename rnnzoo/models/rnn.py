@@ -70,7 +70,8 @@ def default_config() -> ml_collections.ConfigDict:
       remat=False,            # recompute activations in backward (long T)
       scan_unroll=1,          # time steps per iteration of the compiled
                               # loop (lax.scan's unroll), forward and
-                              # backward; the same numbers, another speed
+                              # backward; the same results up to float
+                              # rounding, another speed
                               # (on a 2-core CPU 1 is fastest for LSTM and
                               # GRU: experiments/results/bench_scan_unroll.md)
       learn_initial_carry=False,  # the initial carry of each layer and
