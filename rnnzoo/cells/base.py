@@ -66,6 +66,7 @@ import jax
 import jax.numpy as jnp
 
 from rnnzoo import options
+from rnnzoo import rowwise
 
 Array = jax.Array
 Params = dict[str, Array]
@@ -179,7 +180,7 @@ class Cell(options.Configurable):
 
   def project(self, params: Params, xs: Array) -> Array:
     """xs [T, B, D] -> inputs [T, B, G*H] = xs @ w_x + b."""
-    return xs @ params['w_x'] + params['b']
+    return rowwise.matmul(xs, params['w_x']) + params['b']
 
   def run(self, params: Params, xs: Array, carry: Carry, *, mask, state_mask,
           remat: bool, offsets, zone, scan_unroll: int = 1):

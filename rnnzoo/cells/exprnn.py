@@ -6,6 +6,7 @@ import math
 import jax
 import jax.numpy as jnp
 
+from rnnzoo import rowwise
 from rnnzoo.cells import base
 
 
@@ -77,7 +78,7 @@ class ExpRNN(base.Cell):
     return params | {'w_h': jax.scipy.linalg.expm(skew(params['a']))}
 
   def project(self, params, xs):
-    return xs @ params['w_x']
+    return rowwise.matmul(xs, params['w_x'])
 
   def forward(self, params, carry, inputs_t, r):
     h = modrelu(inputs_t + r, params['b'])

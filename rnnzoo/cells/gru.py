@@ -4,6 +4,7 @@ import dataclasses
 
 import jax.numpy as jnp
 
+from rnnzoo import rowwise
 from rnnzoo.cells import base
 from rnnzoo.cells import layer_norm
 
@@ -90,7 +91,7 @@ class GRU(base.Cell):
   def project(self, params, xs):
     if not self.norm:
       return super().project(params, xs)
-    return layer_norm.apply(params, 'x', xs @ params['w_x'],
+    return layer_norm.apply(params, 'x', rowwise.matmul(xs, params['w_x']),
                             self._groups() + (1,)) + params['b']
 
   def recurrent(self, params, carry):

@@ -5,6 +5,7 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 
+from rnnzoo import rowwise
 from rnnzoo.cells import base
 from rnnzoo.cells import cudnn as cudnn_lib
 from rnnzoo.cells import layer_norm
@@ -125,7 +126,7 @@ class LSTM(base.Cell):
   def project(self, params, xs):
     if not self.norm:
       return super().project(params, xs)
-    return layer_norm.apply(params, 'x', xs @ params['w_x'],
+    return layer_norm.apply(params, 'x', rowwise.matmul(xs, params['w_x']),
                             self._groups()) + params['b']
 
   def _preactivations(self, params, inputs_t, r):

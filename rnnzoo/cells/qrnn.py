@@ -4,6 +4,7 @@ import dataclasses
 
 import jax.numpy as jnp
 
+from rnnzoo import rowwise
 from rnnzoo.cells import base
 from rnnzoo.cells import linear
 
@@ -72,7 +73,7 @@ class QRNN(linear.LinearCell):
     if self.window == 2:
       previous = jnp.concatenate([jnp.zeros_like(xs[:1]), xs[:-1]])
       xs = jnp.concatenate([previous, xs], axis=-1)
-    return xs @ params['w_x'] + params['b']
+    return rowwise.matmul(xs, params['w_x']) + params['b']
 
   def _split(self, inputs):
     blocks = jnp.split(inputs, self.blocks, axis=-1)

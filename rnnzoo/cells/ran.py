@@ -4,6 +4,7 @@ import dataclasses
 
 import jax.numpy as jnp
 
+from rnnzoo import rowwise
 from rnnzoo.cells import base
 
 
@@ -42,7 +43,8 @@ class RAN(base.Cell):
 
   def project(self, params, xs):
     hidden_size = params['b'].shape[0] // 2
-    return xs @ params['w_x'] + jnp.pad(params['b'], (0, hidden_size))
+    return (rowwise.matmul(xs, params['w_x']) +
+            jnp.pad(params['b'], (0, hidden_size)))
 
   def forward(self, params, carry, inputs_t, r):
     _, c = carry

@@ -5,6 +5,7 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 
+from rnnzoo import rowwise
 from rnnzoo.cells import base
 
 
@@ -59,7 +60,7 @@ class SCRN(base.Cell):
             'w_h': 0.05 * jax.random.normal(k_h, (hidden_size, fast))}
 
   def project(self, params, xs):
-    return xs @ params['w_x']
+    return rowwise.matmul(xs, params['w_x'])
 
   def forward(self, params, carry, inputs_t, r):
     fast = params['w_h'].shape[1]

@@ -10,6 +10,7 @@ import math
 import jax
 import jax.numpy as jnp
 
+from rnnzoo import rowwise
 from rnnzoo.cells import base
 from rnnzoo.cells import linear
 
@@ -64,7 +65,7 @@ class SRU(linear.LinearCell):
   def project(self, params, xs):
     """[x~, u_f + b_f, u_r + b_r, x'] [T, B, 4H]."""
     hidden_size = self.hidden_size(params)
-    projected = xs @ params['w_x']
+    projected = rowwise.matmul(xs, params['w_x'])
     gates = projected[..., hidden_size:3 * hidden_size] + params['b']
     highway = xs if projected.shape[-1] == 3 * hidden_size else (
         projected[..., 3 * hidden_size:])

@@ -24,6 +24,7 @@ import jax
 import jax.numpy as jnp
 
 from rnnzoo import options
+from rnnzoo import rowwise
 from rnnzoo.cells import base
 
 KINDS = ('none', 'additive', 'general', 'dot')
@@ -62,9 +63,9 @@ def keys(kind: str, params: dict, memory: jax.Array) -> jax.Array:
   W_h h_j [B, S, A] (additive), W_a h_j [B, S, Q] ('general'), or the
   memory itself ('dot')."""
   if kind == 'additive':
-    return memory @ params['w_h']
+    return rowwise.matmul(memory, params['w_h'])
   if kind == 'general':
-    return memory @ params['w_a'].T
+    return rowwise.matmul(memory, params['w_a'].T)
   return memory
 
 

@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import ml_collections
 
 from rnnzoo import options
+from rnnzoo import rowwise
 from rnnzoo.models import base
 
 USES_CELLS = False
@@ -107,11 +108,12 @@ class ConvGLU(base.Model):
     if self.input_kind == 'tokens':
       h = nn.Embed(self.input_size, self.channels, name='encoder')(batch['x'])
     else:
-      h = nn.Dense(self.channels, name='encoder')(batch['x'])
+      h = rowwise.apply(nn.Dense(self.channels, name='encoder'),
+                        batch['x'])
     for index in range(self.num_blocks):
       h = GatedBlock(self.channels, self.kernel_size, self.gate,
                      name=f'block{index}')(h)
-    return nn.Dense(self.output_size, name='readout')(h)
+    return rowwise.apply(nn.Dense(self.output_size, name='readout'), h)
 
 
 def build(config: ml_collections.ConfigDict, task) -> ConvGLU:

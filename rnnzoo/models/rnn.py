@@ -40,6 +40,7 @@ import ml_collections
 from rnnzoo import cells
 from rnnzoo import options
 from rnnzoo import recurrence
+from rnnzoo import rowwise
 from rnnzoo.models import base
 
 USES_CELLS = True
@@ -213,7 +214,8 @@ class RNN(base.Model):
                           self.encoder_size or self.hidden_size,
                           name='encoder')(x)
     elif self.encoder_size:
-      features = nn.Dense(self.encoder_size, name='encoder')(x)
+      features = rowwise.apply(
+          nn.Dense(self.encoder_size, name='encoder'), x)
     else:
       features = x
     xs = jnp.swapaxes(features, 0, 1)
@@ -272,7 +274,8 @@ class RNN(base.Model):
     valid step."""
     batch_size = ys.shape[1]
     if self.readout == 'every':
-      return jnp.swapaxes(nn.Dense(self.output_size, name='readout')(ys), 0, 1)
+      return jnp.swapaxes(
+          rowwise.apply(nn.Dense(self.output_size, name='readout'), ys), 0, 1)
     lengths = (jnp.full(batch_size, ys.shape[0]) if mask is None
                else mask.sum(1))
     features = ys[lengths - 1, jnp.arange(batch_size)]
