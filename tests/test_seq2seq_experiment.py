@@ -13,8 +13,10 @@ from rnnzoo import tasks
 from rnnzoo.models import seq2seq
 
 
-def _outcomes(tmp_path, accuracy):
-  """Outcomes whose seeds finished with accuracy(arm, seed, bucket)."""
+def _outcomes(tmp_path, accuracy, baseline=0.1):
+  """Outcomes whose seeds finished with exact-sequence and per-token
+  accuracy(arm, seed, bucket), against a per-token `baseline` in every
+  bucket."""
   rows = []
   for arm in spec.ARMS:
     for seed in range(spec.SEEDS):
@@ -22,6 +24,9 @@ def _outcomes(tmp_path, accuracy):
              'status': 'done', 'higher_is_better': True}
       for bucket in spec.BUCKETS:
         row[spec.bucket_metric(bucket)] = accuracy(arm, seed, bucket)
+        token = spec.bucket_metric(bucket, spec.TOKEN_METRIC)
+        row[token] = accuracy(arm, seed, bucket)
+        row[f'baseline:{token}'] = baseline
       row[spec.METRIC] = row[spec.bucket_metric(spec.SHORTEST)]
       rows.append(row)
   o = experiment.Outcomes(spec.EXPERIMENT, str(tmp_path / 'runs'))
@@ -53,6 +58,18 @@ def test_no_effect_of_length_contradicts_the_claims(tmp_path):
   assert found['lstm_fixed_vector_falls'] == 'contradicted'
   assert found['gru_attention_holds'] == 'supported'
   assert found['lstm_attention_wins'] in ('contradicted', 'inconclusive')
+
+
+def test_the_length_claims_read_gains_over_the_baseline(tmp_path):
+  # Per-token accuracy 0.3 at the shortest bucket and 0.2 at the longest:
+  # above a baseline of 0.1 the gain halves exactly (0.2 -> 0.1), so the
+  # fall is not below half; above a baseline of 0.15, 0.15 -> 0.05 is.
+  def falling(arm, seed, bucket):
+    return 0.3 - 0.1 * (bucket[0] - 10) / 80 + 0.001 * (seed - 1)
+  assert _verdicts(_outcomes(tmp_path, falling, baseline=0.1))[
+      'lstm_fixed_vector_falls'] != 'supported'
+  assert _verdicts(_outcomes(tmp_path, falling, baseline=0.15))[
+      'lstm_fixed_vector_falls'] == 'supported'
 
 
 def test_unfinished_arms_leave_the_claims_inconclusive(tmp_path):
