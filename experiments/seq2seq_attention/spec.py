@@ -21,7 +21,7 @@ METRIC = 'eval/sequence_accuracy'
 # BLEU, like per-token accuracy, credits partly right answers.
 TOKEN_METRIC = 'eval/token_accuracy'
 STEPS = 8_000
-SEEDS = 3
+SEEDS = 5
 BATCH = 32
 # 40 batches of 32: about 140 test strings per bucket of lengths.
 EVAL_BATCHES = 40
@@ -161,7 +161,8 @@ def accuracy_by_length(o: experiment.Outcomes, folder: str) -> str:
   fig.savefig(os.path.join(folder, name), dpi=100)
   return ('### Accuracy against input length\n\nMean over the finished '
           'seeds, bars from the lowest to the highest seed; solid circles '
-          'with attention, dashed squares without; dotted: the trivial baseline.'
+          'with attention, dashed squares without; dotted: the trivial '
+          'baseline.'
           f'\n\n![{name}]({name})')
 
 
@@ -205,13 +206,19 @@ def attention_example(o: experiment.Outcomes, folder: str) -> str:
           f'which output step t reads the source.\n\n![{name}]({name})')
 
 
-# Measured here (the LSTMs, one CPU core under load): about 0.12 s a
-# training step with attention, 0.10 s without, and one seed of the
-# LSTM with attention took 9 minutes for 4,000 steps.
-_SEEDS = f'{SEEDS} x {STEPS:,} steps'
-_BOTH = f'{_SEEDS} of each arm: about 2 hours here (15 + 13 min a seed).'
-_NONE = f'{_SEEDS}: about 40 minutes here (13 min a seed).'
-_ATTENTION = f'{_SEEDS}: about 45 minutes here (15 min a seed).'
+# Minutes a seed, measured here on one core (8,000 steps, the other core
+# busy): the GRU arms' "without attention" is an estimate, not yet run.
+MINUTES = {f'lstm_{ATTENTION}': 10, 'lstm_none': 8, f'gru_{ATTENTION}': 5,
+           'gru_none': 5}
+
+
+def _needs(*arms):
+  minutes = SEEDS * sum(MINUTES[arm] for arm in arms)
+  each = ' + '.join(f'{MINUTES[arm]}' for arm in arms)
+  return (f'{SEEDS} x {STEPS:,} steps of {" and ".join(arms)}: about '
+          f'{minutes} minutes here ({each} min a seed).')
+
+
 _CELLS = ('lstm', 'gru')
 EXPERIMENT = experiment.Experiment(
     name='seq2seq_attention', metric=METRIC,
@@ -221,7 +228,7 @@ EXPERIMENT = experiment.Experiment(
                          f'At lengths {LONGEST[0]}-{LONGEST[1]}, the '
                          f'{cell.upper()} encoder-decoder with attention '
                          'beats the one without', _beats_at_longest(cell),
-                         needs=_BOTH)
+                         needs=_needs(f'{cell}_{ATTENTION}', f'{cell}_none'))
         for cell in _CELLS) + tuple(
         experiment.Claim(f'{cell}_fixed_vector_falls',
                          f'Without attention, the {cell.upper()} '
@@ -229,7 +236,7 @@ EXPERIMENT = experiment.Experiment(
                          f'baseline at lengths {LONGEST[0]}-{LONGEST[1]} is '
                          f'below {FALLS_TO} of that at '
                          f'{SHORTEST[0]}-{SHORTEST[1]}',
-                         _falls(cell), needs=_NONE)
+                         _falls(cell), needs=_needs(f'{cell}_none'))
         for cell in _CELLS) + tuple(
         experiment.Claim(f'{cell}_attention_holds',
                          f'With attention, the {cell.upper()} '
@@ -237,7 +244,8 @@ EXPERIMENT = experiment.Experiment(
                          f'baseline at lengths {LONGEST[0]}-{LONGEST[1]} is '
                          f'within {HOLDS_WITHIN} of that at '
                          f'{SHORTEST[0]}-{SHORTEST[1]}',
-                         _holds(cell), needs=_ATTENTION)
+                         _holds(cell),
+                         needs=_needs(f'{cell}_{ATTENTION}'))
         for cell in _CELLS),
     references=(
         experiment.Reference(
