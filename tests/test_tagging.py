@@ -17,6 +17,7 @@ from rnnzoo import tasks
 from rnnzoo import train
 from rnnzoo.tasks import slot_filling
 from rnnzoo.tasks import tagging
+from rnnzoo.tasks import words as words_lib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TAGS = tagging.TagSet(['O', 'B-A', 'I-A', 'B-B', 'I-B'])
@@ -148,7 +149,7 @@ def test_held_out_values_are_not_in_training_and_read_as_unknown():
   for row, sentence in enumerate(task.sentences('test')[:50]):
     for step, (word, tag) in enumerate(zip(sentence.words, sentence.tags)):
       if word not in vocabulary:
-        assert tag != 'O' and test['x'][row, step] == slot_filling.UNKNOWN
+        assert tag != 'O' and test['x'][row, step] == words_lib.UNKNOWN
 
 
 def test_the_data_is_fixed_by_data_seed():

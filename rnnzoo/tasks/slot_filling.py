@@ -9,8 +9,8 @@ import numpy as np
 
 from rnnzoo.tasks import base
 from rnnzoo.tasks import tagging
+from rnnzoo.tasks import words as words_lib
 
-PAD, UNKNOWN = 0, 1
 HOLDOUTS = ('templates', 'values')
 
 # Values by kind; a slot draws from its kind's values.
@@ -162,7 +162,7 @@ class SlotFilling(tagging.Tagging):
                       self.num_eval, self.data_seed)[name != 'train']
 
   def vocabulary(self) -> list[str]:
-    return ['<pad>', '<unk>'] + tagging.ranked_words(
+    return ['<pad>', '<unk>'] + words_lib.ranked_words(
         [s.words for s in self.sentences('train')])
 
   @property
@@ -174,14 +174,15 @@ class SlotFilling(tagging.Tagging):
     chosen = self.sentences(name)
     length = max(len(s.words) for split in ('train', 'test')
                  for s in self.sentences(split))
-    x, mask = tagging.pad([[lookup.get(w, UNKNOWN) for w in s.words]
+    unknown = words_lib.UNKNOWN
+    x, mask = tagging.pad([[lookup.get(w, unknown) for w in s.words]
                            for s in chosen], length)
     y, _ = tagging.pad([_TAG_SET.encode('tag', s.tags) for s in chosen],
                        length)
     if name == 'train':
       rng = np.random.RandomState([self.data_seed, 1])
-      x = np.where(mask & (rng.rand(*x.shape) < self.unknown_rate), UNKNOWN,
-                   x).astype(np.int32)
+      dropped = mask & (rng.rand(*x.shape) < self.unknown_rate)
+      x = np.where(dropped, words_lib.UNKNOWN, x).astype(np.int32)
     return {'x': x, 'y': y, 'mask': mask}
 
   def artifacts(self):

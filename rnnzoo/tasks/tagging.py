@@ -19,7 +19,6 @@ each a (sum, count) pair, so that sums over batches give the exact scores
 of the whole evaluation set (F1 as in Tjong Kim Sang & De Meulder 2003).
 """
 
-import collections
 import dataclasses
 from typing import Sequence
 
@@ -171,12 +170,6 @@ class Tagging(base.DataSet):
     return {'ce': -float(np.mean(log_p[gold])),
             'accuracy': float(np.mean(gold == np.argmax(counts))),
             'span_f1': 0.0, 'precision': 0.0, 'recall': 0.0}
-
-
-def ranked_words(sentences: Sequence[Sequence[str]]) -> list[str]:
-  """The distinct words of `sentences` by count, ties alphabetically."""
-  counts = collections.Counter(w for sentence in sentences for w in sentence)
-  return sorted(counts, key=lambda w: (-counts[w], w))
 
 
 def pad(rows: Sequence[Sequence[int]], length: int) -> tuple:
