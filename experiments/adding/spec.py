@@ -33,6 +33,11 @@ ARMS = (
     _arm('vanilla', 100, 2000, seeds=5),
     _arm('irnn', 100, 5000, seeds=5),
     _arm('irnn', 500, 5000, **{'optim.lr': 1e-5}),
+    # The IRNN's two relatives from the wider zoo, trained as the IRNN is
+    # here (Adam 1e-4, clipping at 1, 128 units: the same 16,897
+    # parameters); neither paper's learning rate was available.
+    _arm('nprnn', 100, 5000, seeds=5, **{'optim.lr': 1e-4}),
+    _arm('rin', 100, 5000, seeds=5, **{'optim.lr': 1e-4}),
 )
 
 
@@ -82,6 +87,14 @@ EXPERIMENT = experiment.Experiment(
         experiment.Claim(
             'irnn_T100', 'An IRNN solves the adding problem at T = 100 within '
             '5,000 steps', _solves('irnn_T100')),
+        experiment.Claim(
+            'nprnn_T100', 'An np-RNN solves the adding problem at T = 100 '
+            'within 5,000 steps', _solves('nprnn_T100'),
+            needs='5 x 5,000 steps: about 10 minutes on one core here.'),
+        experiment.Claim(
+            'rin_T100', 'A RIN solves the adding problem at T = 100 within '
+            '5,000 steps', _solves('rin_T100'),
+            needs='5 x 5,000 steps: about 10 minutes on one core here.'),
     ),
     references=(
         experiment.Reference(
@@ -100,18 +113,29 @@ EXPERIMENT = experiment.Experiment(
             '"cannot minimize the error"; 0.167 for 20k steps',
             'batch 32 here'),
         experiment.Reference(
+            'nprnn_T100', 'Talathi & Vartak 2015, abstract', '"comparable or '
+            'better" than the IRNN on the addition problem (numbers not '
+            'checked here)', 'their lengths, learning rate and input-weight '
+            'scale not available; the IRNN\'s setup here'),
+        experiment.Reference(
+            'rin_T100', 'Hu et al. 2018', 'solves the adding problem, '
+            'compared with IRNN and LSTM (numbers not checked here)',
+            'their setup not available; the IRNN\'s setup here'),
+        experiment.Reference(
             'vanilla_T100', 'Arjovsky et al. 2016, section 5.2', '"not able '
             'to beat the baseline for any time length"', 'Adam here, '
             'RMSProp there'),
     ),
     plots={'curves_T100': ('lstm_T100', 'indrnn_T100', 'gru_T100',
-                           'vanilla_T100', 'irnn_T100'),
+                           'vanilla_T100', 'irnn_T100', 'nprnn_T100',
+                           'rin_T100'),
            'curves_long': ('lstm_T500', 'lstm_T1000', 'indrnn_T500',
                            'indrnn_T1000', 'irnn_T500')},
     columns=(
         experiment.Column('adding T=100, MSE', {
             'lstm': 'lstm_T100', 'indrnn': 'indrnn_T100', 'gru': 'gru_T100',
-            'vanilla': 'vanilla_T100', 'irnn': 'irnn_T100'}),
+            'vanilla': 'vanilla_T100', 'irnn': 'irnn_T100',
+            'nprnn': 'nprnn_T100', 'rin': 'rin_T100'}),
         experiment.Column('adding T=500, MSE', {
             'lstm': 'lstm_T500', 'indrnn': 'indrnn_T500',
             'irnn': 'irnn_T500'}),
