@@ -39,7 +39,8 @@ TORCH_LSTM = 'torch nn.LSTM'
 
 
 def bench_length(steps, repeats):
-  """{label: tokens/s}, {label: (compile s, MiB)} at sequence length T."""
+  """({label: tokens/s}, {label: spread}, {label: (compile s, MiB)}, CPU
+  pressure (before, after)) at sequence length T."""
   xs = jax.random.normal(jax.random.PRNGKey(0), (steps, BATCH, FEATURES))
   contenders, costs = {}, {}
   for label, name, options in CONTENDERS:
@@ -49,16 +50,19 @@ def bench_length(steps, repeats):
     contenders[label], costs[label] = run, (compile_s, memory)
   contenders[TORCH_LSTM] = bench_throughput.torch_fused_contender(
       torch.nn.LSTM, xs, HIDDEN)
-  seconds = timing.time_round_robin(contenders, repeats)
-  return {label: BATCH * steps / s for label, s in seconds.items()}, costs
+  before = timing.cpu_pressure()
+  times = timing.round_robin_times(contenders, repeats)
+  pressure = (before, timing.cpu_pressure())
+  speed, spread = timing.throughput(times, BATCH * steps)
+  return speed, spread, costs, pressure
 
 
-def format_report(results, costs, repeats):
+def format_report(results, spreads, costs, pressures, repeats):
   lengths = list(results)
   labels = [label for label, _, _ in CONTENDERS] + [TORCH_LSTM]
   lines = [f'Forward+backward tokens/s at B={BATCH} D={FEATURES} H={HIDDEN} '
-           f'(median of {repeats} interleaved rounds; the machine is shared, '
-           'so single numbers move by tens of percent); ratios against '
+           f'(median of {repeats} interleaved rounds, ± half the range from '
+           'the slowest to the fastest); ratios of the medians against '
            'minGRU step by step and against torch nn.LSTM.', '',
            '| contender | ' + ' | '.join(f'T={t}' for t in lengths) + ' |',
            '|' + ' --- |' * (len(lengths) + 1)]
@@ -67,9 +71,14 @@ def format_report(results, costs, repeats):
     for t in lengths:
       row = results[t]
       entries.append(
-          f'{row[label]:,.0f} ({row[label] / row["mingru, sequential"]:.2f}x '
-          f'seq, {row[label] / row[TORCH_LSTM]:.2f}x torch)')
+          f'{row[label]:,.0f} ±{spreads[t][label]:.0%} '
+          f'({row[label] / row["mingru, sequential"]:.2f}x seq, '
+          f'{row[label] / row[TORCH_LSTM]:.2f}x torch)')
     lines.append(f'| {label} | ' + ' | '.join(entries) + ' |')
+  for t in lengths:
+    note = timing.pressure_note(*pressures[t])
+    if note:
+      lines += ['', f'T={t}: {note}']
   lines += ['', 'Compile time (s) / peak temporary memory (MiB) of each '
             'compiled rnnzoo gradient (PyTorch memory not measured):', '',
             '| contender | ' + ' | '.join(f'T={t}' for t in lengths) + ' |',
@@ -101,15 +110,16 @@ def format_report(results, costs, repeats):
 def main(argv):
   del argv
   repeats = timing.REPEATS.value
-  results, costs = {}, {}
+  results, spreads, costs, pressures = {}, {}, {}, {}
   for steps in LENGTHS:
     print(f'timing T={steps} ...', flush=True)
-    results[steps], costs[steps] = bench_length(steps, repeats)
+    (results[steps], spreads[steps], costs[steps],
+     pressures[steps]) = bench_length(steps, repeats)
   device = jax.devices()[0]
   text = (f'Device: {device.platform} ({device.device_kind}), '
           f'{torch.get_num_threads()} torch threads; jax {jax.__version__}, '
           f'torch {torch.__version__}.\n\n' +
-          format_report(results, costs, repeats))
+          format_report(results, spreads, costs, pressures, repeats))
   timing.report(text)
 
 

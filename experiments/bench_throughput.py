@@ -27,7 +27,6 @@ A cell without a PyTorch loop in experiments/torch_loops.py is timed
 without that column.
 """
 
-import statistics
 import time
 
 from absl import app
@@ -140,10 +139,7 @@ def bench_shape(shape, names, repeats, with_loops, unrolls=()):
   before = timing.cpu_pressure()
   times = timing.round_robin_times(contenders, repeats)
   pressure = (before, timing.cpu_pressure())
-  tokens = batch * steps
-  speed = {name: tokens / statistics.median(t) for name, t in times.items()}
-  spread = {name: (tokens / min(t) - tokens / max(t)) / 2 / speed[name]
-            for name, t in times.items()}
+  speed, spread = timing.throughput(times, batch * steps)
   return speed, spread, compile_s, pressure
 
 

@@ -30,10 +30,13 @@ def round_robin_times(contenders, repeats):
   return times
 
 
-def time_round_robin(contenders, repeats):
-  """Median seconds per call of each contender (`round_robin_times`)."""
-  return {name: statistics.median(t)
-          for name, t in round_robin_times(contenders, repeats).items()}
+def throughput(times, tokens):
+  """From `round_robin_times`: ({name: median tokens/s}, {name: half the
+  range of tokens/s over the repeats, as a fraction of the median})."""
+  speed = {name: tokens / statistics.median(t) for name, t in times.items()}
+  spread = {name: (tokens / min(t) - tokens / max(t)) / 2 / speed[name]
+            for name, t in times.items()}
+  return speed, spread
 
 
 def cpu_pressure() -> float | None:

@@ -16,6 +16,13 @@ def test_round_robin_interleaves_the_contenders_and_times_each_second_call():
   assert all(s >= 0 for t in times.values() for s in t)
 
 
+def test_throughput_is_the_median_rate_with_half_its_range():
+  speed, spread = timing.throughput({'a': [2.0, 1.0, 4.0]}, tokens=8)
+  # rates 4, 8 and 2 tokens/s: median 4, range 2..8
+  assert speed == {'a': 4.0}
+  assert spread == {'a': (8 - 2) / 2 / 4}
+
+
 def test_cpu_pressure_reads_psi_and_is_none_without_it(tmp_path, monkeypatch):
   psi = tmp_path / 'cpu'
   psi.write_text('some avg10=12.50 avg60=3.00 avg300=1.00 total=5\n'
