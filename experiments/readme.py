@@ -105,8 +105,9 @@ instead of a second pass, products of whole sequences with a weight run
 over rows [T*B, D] (`rnnzoo.rowwise`: XLA computes the gradient of an
 input projection 1.7-2.2x faster that way than over [T, B, D]), and the
 steps compile with copy insertion's region analysis
-(`rnnzoo.train.CPU_COMPILER_OPTIONS`); the LSTM runs at 0.6-0.75x PyTorch's fused kernel. Against an eager PyTorch
-loop of the same cell the scan is 3-8x faster at the small shape and
+(`rnnzoo.train.CPU_COMPILER_OPTIONS`); the LSTM runs at 0.6-0.75x
+PyTorch's fused kernel. Against an eager PyTorch loop of the same cell
+the scan is 3-8x faster at the small shape and
 1.6-3.8x at the long one; at B=32 H=256, where each step's kernels are
 large enough to hide Python's overhead, the two are about even
 (0.8-1.3x). MIST and the Nested LSTM are the slow cells (a history of

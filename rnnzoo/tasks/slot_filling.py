@@ -174,9 +174,9 @@ class SlotFilling(tagging.Tagging):
     chosen = self.sentences(name)
     length = max(len(s.words) for split in ('train', 'test')
                  for s in self.sentences(split))
-    unknown = words_lib.UNKNOWN
-    x, mask = tagging.pad([[lookup.get(w, unknown) for w in s.words]
-                           for s in chosen], length)
+    x, mask = tagging.pad(
+        [[lookup.get(w, words_lib.UNKNOWN) for w in s.words] for s in chosen],
+        length)
     y, _ = tagging.pad([_TAG_SET.encode('tag', s.tags) for s in chosen],
                        length)
     if name == 'train':
