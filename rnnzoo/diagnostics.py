@@ -33,7 +33,6 @@ from rnnzoo import rundir
 
 SATURATION = (0.1, 0.9)
 BINS = 20
-COMPONENTS = ('h', 'c')  # the names of a carry's float components, in order
 
 
 def _directions(model) -> tuple[str, ...]:
@@ -49,13 +48,15 @@ def _float64(tree):
   return jax.tree_util.tree_map(cast, tree)
 
 
-def _components(offsets) -> list[tuple[str, object]]:
-  """(name, offsets) of each float component of one direction's offsets."""
+def _components(cell, offsets) -> list[tuple[str, object]]:
+  """(name, offsets) of each float component of one direction's offsets,
+  named by `cell.carry_names`."""
   parts = offsets if isinstance(offsets, tuple) else (offsets,)
-  if len(parts) > len(COMPONENTS):
-    raise ValueError(f'a carry of {len(parts)} components is not allowed: '
-                     f'the diagnostics name {COMPONENTS}')
-  return [(name, part) for name, part in zip(COMPONENTS, parts)
+  if len(parts) != len(cell.carry_names):
+    raise ValueError(f'cell {cell.name!r} names its carry '
+                     f'{cell.carry_names}, but its carry has {len(parts)} '
+                     'components')
+  return [(name, part) for name, part in zip(cell.carry_names, parts)
           if part is not None]
 
 
@@ -70,10 +71,11 @@ def check_model(model) -> None:
 
 def state_gradient_norms(model, variables, task,
                          batch) -> dict[str, dict[str, np.ndarray]]:
-  """{'layer{l}' (or 'layer{l}/fw', '/bw'): {'h': [T], 'c': [T] where the
-  carry holds a cell state}}: the mean over the batch (its valid steps) of
-  ||d loss / d h_t|| and ||d loss / d c_t||, the loss being the sum of the
-  examples' losses, computed in float64."""
+  """{'layer{l}' (or 'layer{l}/fw', '/bw'): {name: [T]}} for each float
+  component of the layer's carry, named by its cell's `carry_names` ('h';
+  'h' and 'c' for the LSTM): the mean over the batch (its valid steps) of
+  ||d loss / d h_t|| (and ||d loss / d c_t||, ...), the loss being the sum
+  of the examples' losses, computed in float64."""
   check_model(model)
   batch_size, num_steps = batch['x'].shape[:2]
   mask = batch.get('mask')
@@ -94,12 +96,12 @@ def state_gradient_norms(model, variables, task,
 
     grads = jax.grad(total_loss)(offsets)
     norms = {}
-    for index, layer_grads in enumerate(grads):
+    for index, (cell, layer_grads) in enumerate(zip(model.layers, grads)):
       parts = layer_grads if model.bidirectional else (layer_grads,)
       for direction, grad in zip(_directions(model), parts):
         norms[_name(index, direction)] = {
             name: _batch_mean(_norms(g), mask)
-            for name, g in _components(grad)}
+            for name, g in _components(cell, grad)}
   return norms
 
 
@@ -208,18 +210,21 @@ def gate_statistics(model, variables, batch) -> dict[str, dict]:
   return stats
 
 
+_LINE_STYLES = ('-', '--', ':', '-.')
+
+
 def plot_gradient_norms(norms: dict[str, dict[str, np.ndarray]],
                         title: str = ''):
-  """||dL/dh_t|| (solid) and ||dL/dc_t|| (dashed) against t, log scale, one
+  """||dL/dh_t|| (solid) and the norms of the carry's other components
+  (dashed, dotted, ...: ||dL/dc_t|| for the LSTM) against t, log scale, one
   colour per layer; zeros (below float64's range) are left out."""
   fig = figure.Figure(figsize=(7, 3.5))
   ax = fig.subplots()
   for index, (name, parts) in enumerate(norms.items()):
-    for component, values in parts.items():
+    for (component, values), style in zip(parts.items(), _LINE_STYLES):
       values = np.asarray(values, np.float64)
       ax.plot(np.arange(len(values)), np.where(values > 0, values, np.nan),
-              color=f'C{index}', linestyle='--' if component == 'c' else '-',
-              label=f'{name} {component}')
+              color=f'C{index}', linestyle=style, label=f'{name} {component}')
   ax.set_yscale('log')
   ax.set_xlabel('step t')
   ax.set_ylabel('||dL / d state_t||')
@@ -248,7 +253,8 @@ def plot_gates(stats: dict[str, dict], title: str = ''):
 def save(workdir: str, step: int, model, variables, task, batch) -> dict:
   """Writes diagnostics/step_{step}.json and its plots into a run dir:
   'gradient_norms' {layer: [T] ||dL/dh_t||}, 'state_gradient_norms'
-  {layer: {'h': [T], 'c': [T]}} (float64 values; 0 only below 1e-308) and
+  {layer: {name: [T]}} per carry component (float64 values; 0 only below
+  1e-308) and
   'gates' (`gate_statistics`)."""
   norms = state_gradient_norms(model, variables, task, batch)
   stats = gate_statistics(model, variables, batch)

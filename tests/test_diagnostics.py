@@ -13,6 +13,7 @@ from rnnzoo import cells
 from rnnzoo import assembly
 from rnnzoo import config_util
 from rnnzoo import diagnostics
+from rnnzoo import recurrence
 from rnnzoo.models import rnn as model_lib
 from rnnzoo import tasks
 from rnnzoo import train
@@ -269,3 +270,36 @@ def test_diagnostics_steps_outside_the_run_are_refused():
   config = config_util.override(config, {'log.diagnostics_at': (5, 500)})
   with pytest.raises(ValueError, match=r'log.diagnostics_at=500.*<= 20'):
     assembly.check(config)
+
+
+def test_every_cell_names_the_components_of_its_carry(cell):
+  carry = cell.step_carry(cell.init(KEY, 1, H), B)
+  parts = carry if isinstance(carry, tuple) else (carry,)
+  assert len(cell.carry_names) == len(parts)
+  assert cell.carry_names[0] == 'h'
+
+
+def test_gradient_norms_of_every_cell_are_its_carry_components(cell):
+  # Each named component's norms are those of the gradient of the summed
+  # loss with respect to that position of the carry's offsets, taken here
+  # in float64 by hand.
+  task = tasks.get('adding', seq_len=T)
+  model = _one_layer(cell, task)
+  batch = task.sample(KEY, B)
+  variables = model.init(KEY, {'x': batch['x']})
+  norms = diagnostics.state_gradient_norms(model, variables, task, batch)
+  with jax.enable_x64(True):
+    variables64 = jax.tree_util.tree_map(
+        lambda a: jnp.asarray(a, jnp.float64), variables)
+    batch64 = {k: jnp.asarray(v, jnp.float64) for k, v in batch.items()}
+    zeros = recurrence.zero_offsets(cell, variables64['params']['layer0'], T,
+                                    B)
+    grads = jax.grad(lambda o: task.loss(model.apply(
+        variables64, batch64, offsets=[o]), batch64) * B)(zeros)
+  grads = grads if isinstance(grads, tuple) else (grads,)
+  expected = {name: np.linalg.norm(np.asarray(g), axis=-1).mean(1)
+              for name, g in zip(cell.carry_names, grads) if g is not None}
+  assert set(norms['layer0']) == set(expected)
+  for name, values in expected.items():  # MIST's history: [T, delays]
+    np.testing.assert_allclose(norms['layer0'][name], values, rtol=1e-6,
+                               atol=1e-300)

@@ -47,6 +47,10 @@ Two hooks serve cells that need more than a weight and a state:
   cell_states: ClassVar           positions in a tuple carry of the cell
                                   states (the LSTM's c) that zoneout's c rate
                                   acts on (h itself takes the h rate).
+  carry_names: ClassVar           the names of the carry's components in
+                                  order, h first (('h', 'c') for the LSTM):
+                                  the diagnostics report the gradient through
+                                  time of each float component under its name.
 
 A carry may hold a history of past states (MIST's direct connections to
 h_{t-2}, h_{t-4}, ...): it keeps h first and the older states after it, and
@@ -150,6 +154,7 @@ class Cell(options.Configurable):
   # convolution window); 1 for a projection of each step alone.
   project_window: ClassVar[int] = 1
   cell_states: ClassVar[tuple[int, ...]] = ()
+  carry_names: ClassVar[tuple[str, ...]] = ('h',)
 
   def init(self, key: Array, input_size: int, hidden_size: int) -> Params:
     raise NotImplementedError

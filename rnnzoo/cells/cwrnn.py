@@ -30,6 +30,7 @@ class CWRNN(base.Cell):
   """
 
   name = 'cwrnn'
+  carry_names = ('h', 'clock')
   periods: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128)
   activation: str = 'tanh'
 

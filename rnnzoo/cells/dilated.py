@@ -58,6 +58,10 @@ class Dilated(base.Cell):
   def cell_states(self):
     return self.cell.cell_states
 
+  @property
+  def carry_names(self):
+    return self.cell.carry_names
+
   def init(self, key, input_size, hidden_size):
     return self.cell.init(key, input_size, hidden_size)
 

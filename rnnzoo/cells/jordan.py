@@ -40,6 +40,7 @@ class Jordan(base.Cell):
   """
 
   name = 'jordan'
+  carry_names = ('h', 's')  # h: the output y_t, which the carry holds
   hidden_units: int = 0
   self_connection: float = 0.0
   activation: str = 'sigmoid'

@@ -59,6 +59,10 @@ class LinearCell(base.Cell):
     """Whether h_t = c_t, so that the carry is c alone."""
     return True
 
+  @property
+  def carry_names(self):
+    return ('h',) if self.output_is_state else ('h', 'c')
+
   def coefficients(self, params, inputs):
     raise NotImplementedError
 

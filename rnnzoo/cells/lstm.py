@@ -70,6 +70,7 @@ class LSTM(base.Cell):
   name = 'lstm'
   blocks = 4
   cell_states = (1,)
+  carry_names = ('h', 'c')
   forget_bias: float = 1.0
   no_gate: str = ''
   norm: str = ''

@@ -38,6 +38,7 @@ class MIST(base.Cell):
   """
 
   name = 'mist'
+  carry_names = ('h', 'history')
   delays: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128)
   activation: str = 'tanh'
 

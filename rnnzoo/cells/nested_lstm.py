@@ -41,6 +41,7 @@ class NestedLSTM(base.Cell):
   name = 'nested_lstm'
   blocks = 4
   cell_states = (1, 2)
+  carry_names = ('h', 'c', 'inner_c')
 
   def init(self, key, input_size, hidden_size):
     base.check_sizes(input_size, hidden_size)

@@ -27,6 +27,7 @@ class RAN(base.Cell):
   name = 'ran'
   blocks = 3
   cell_states = (1,)
+  carry_names = ('h', 'c')
   activation: str = 'tanh'
 
   def validate(self):
