@@ -2,6 +2,8 @@
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 os.environ.setdefault('JAX_PLATFORMS', 'cpu')
@@ -94,3 +96,25 @@ def kill_at_first_checkpoint(process, workdir, timeout=120):
     time.sleep(0.02)
   process.send_signal(signal.SIGKILL)
   process.wait()
+
+
+
+# The simulated devices of a multi-device run share the worker threads of
+# XLA's CPU runtime: with two threads, one device's collectives can hold both
+# while the other device's wait behind them, and the process aborts at the
+# rendezvous (seen in about one run in ten on two busy cores). On one core each
+# device runs its program on its own thread. The second flag lets a device that
+# the other test worker slows down wait 5 minutes instead of 1.
+_ONE_CORE = {min(os.sched_getaffinity(0))}
+_PATIENT_COLLECTIVES = '--xla_cpu_collective_call_terminate_timeout_seconds=300'
+
+
+def run_on_devices(code: str, devices: int, cwd: str):
+  """Runs Python `code` in a fresh process on one core that sees `devices` CPU
+  devices; the completed process (stdout and stderr captured as text)."""
+  env = dict(os.environ, JAX_PLATFORMS='cpu',
+             XLA_FLAGS=f'--xla_force_host_platform_device_count={devices} '
+             f'{_PATIENT_COLLECTIVES}')
+  return subprocess.run([sys.executable, '-c', code], env=env, cwd=cwd,
+                        capture_output=True, text=True,
+                        preexec_fn=lambda: os.sched_setaffinity(0, _ONE_CORE))

@@ -250,10 +250,7 @@ def test_two_devices_split_the_streams_and_give_the_loss_of_one(
         spec=os.path.join(ROOT, 'configs', 'char_lm.py:runlocal,stateful,'
                           'seq_len=8'),
         overrides=overrides, workdir=str(tmp_path / str(devices)))
-    env = dict(os.environ, JAX_PLATFORMS='cpu',
-               XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}')
-    output = subprocess.run([sys.executable, '-c', code], env=env, cwd=ROOT,
-                            capture_output=True, text=True)
+    output = conftest.run_on_devices(code, devices, cwd=ROOT)
     assert output.returncode == 0, output.stderr[-3000:]
     count, final = json.loads(output.stdout.strip().splitlines()[-1])
     assert count == devices

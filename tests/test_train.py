@@ -256,10 +256,7 @@ def test_two_devices_give_the_loss_of_one(spec, tmp_path):
     code = _RUN_ON_DEVICES.format(
         root=ROOT, spec=os.path.join(ROOT, 'configs', spec),
         workdir=str(tmp_path / str(devices)))
-    env = dict(os.environ, JAX_PLATFORMS='cpu',
-               XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}')
-    output = subprocess.run([sys.executable, '-c', code], env=env, cwd=ROOT,
-                            capture_output=True, text=True)
+    output = conftest.run_on_devices(code, devices, cwd=ROOT)
     assert output.returncode == 0, output.stderr[-3000:]
     count, final, metric = json.loads(output.stdout.strip().splitlines()[-1])
     assert count == devices
