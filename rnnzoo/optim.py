@@ -4,8 +4,12 @@
 
 The chain is: global-norm clipping -> the optimizer, with its learning-rate
 schedule and weight decay (masked by a regex on parameter paths) -> the
-model's constraint projection (IndRNN's clip of |u|), which turns each update
-into one that lands on constrain(params + update).
+learning rate times `lr_scale` on the parameters whose paths match
+`lr_scale_params` (the expRNN's skew-symmetric parameter at a tenth of the
+rest, as Lezcano-Casado & Martinez-Rubio 2019 train it; each optimizer here
+is linear in its learning rate, so scaling the update is scaling the rate)
+-> the model's constraint projection (IndRNN's clip of |u|), which turns
+each update into one that lands on constrain(params + update).
 """
 
 import re
@@ -42,6 +46,8 @@ def default_config(name: str = 'adam', **overrides) -> ml_collections.ConfigDict
       clip_norm=0.0,            # global gradient-norm clip; 0: none
       weight_decay=0.0,         # decoupled for adamw, L2 added otherwise
       no_decay=r'(^|/)(b|b_hn|bias)$',  # parameter paths without decay
+      lr_scale=1.0,             # the learning rate x lr_scale on the
+      lr_scale_params='',       # parameter paths that match this regex
       **OPTIMIZERS[name])
   for key, value in overrides.items():
     if key not in config:
@@ -72,11 +78,18 @@ def check_config(optim: ml_collections.ConfigDict) -> None:
                        minimum=0, maximum=1)
   options.check_number('optim.clip_norm', optim.clip_norm, minimum=0)
   options.check_number('optim.weight_decay', optim.weight_decay, minimum=0)
-  try:
-    re.compile(optim.no_decay)
-  except (re.error, TypeError) as error:
-    raise ValueError(f'optim.no_decay={optim.no_decay!r} is not a regular '
-                     f'expression: {error}') from None
+  for field in ('no_decay', 'lr_scale_params'):
+    try:
+      re.compile(optim[field])
+    except (re.error, TypeError) as error:
+      raise ValueError(f'optim.{field}={optim[field]!r} is not a regular '
+                       f'expression: {error}') from None
+  options.check_number('optim.lr_scale', optim.lr_scale, minimum=0,
+                       strict=True)
+  if optim.lr_scale != 1 and not optim.lr_scale_params:
+    raise ValueError(f'optim.lr_scale={optim.lr_scale} is not allowed with '
+                     "optim.lr_scale_params='': name the parameters it "
+                     "scales by a regex on their paths (e.g. '(^|/)a$')")
 
 
 def schedule(optim: ml_collections.ConfigDict, num_steps: int):
@@ -105,6 +118,24 @@ def path_mask(params, pattern: str, match: bool):
 
 def path_string(path) -> str:
   return '/'.join(str(getattr(k, 'key', getattr(k, 'idx', k))) for k in path)
+
+
+def scale_matching(factor: float,
+                   pattern: str) -> optax.GradientTransformation:
+  """Updates of the parameters whose paths match `pattern` times `factor`;
+  a ValueError at init if no path matches."""
+  scale = optax.masked(optax.scale(factor),
+                       lambda params: path_mask(params, pattern, match=True))
+
+  def init(params):
+    if not any(jax.tree_util.tree_leaves(path_mask(params, pattern, True))):
+      paths = [path_string(path) for path, _ in
+               jax.tree_util.tree_leaves_with_path(params)]
+      raise ValueError(f'optim.lr_scale_params={pattern!r} matches no '
+                       f'parameter: the paths are {paths}')
+    return scale.init(params)
+
+  return optax.GradientTransformation(init, scale.update)
 
 
 def project(constrain: Callable) -> optax.GradientTransformation:
@@ -143,6 +174,8 @@ def make(optim: ml_collections.ConfigDict, num_steps: int,
   else:
     chain.append(optax.rmsprop(lr, decay=optim.decay, eps=optim.eps,
                                momentum=optim.momentum or None))
+  if optim.lr_scale_params:
+    chain.append(scale_matching(optim.lr_scale, optim.lr_scale_params))
   if constrain is not None:
     chain.append(project(constrain))
   return optax.chain(*chain)

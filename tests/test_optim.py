@@ -102,6 +102,10 @@ def test_constrain_projects_every_update():
     (dict(schedule='step', decay_every=0), r'optim.decay_every=0'),
     (dict(clip_norm=-1.0), r'optim.clip_norm=-1.0'),
     (dict(no_decay='('), r"optim.no_decay='\('.*regular expression"),
+    (dict(lr_scale_params='['), r"optim.lr_scale_params='\['.*regular"),
+    (dict(lr_scale=0.0, lr_scale_params='u'), r'optim.lr_scale=0.0.*> 0'),
+    (dict(lr_scale=0.1), r"optim.lr_scale=0.1 is not allowed with "
+     r"optim.lr_scale_params=''"),
     (dict(momentum=0.9), r"optim.momentum is not an option of optim.name='adam'"),
 ])
 def test_impossible_optim_fields_are_refused(overrides, message):
@@ -114,3 +118,30 @@ def test_impossible_optim_fields_are_refused(overrides, message):
 def test_an_option_of_another_optimizer_is_refused_when_built():
   with pytest.raises(ValueError, match=r"optim 'adam' has no option 'momentum'"):
     optim.default_config('adam', momentum=0.9)
+
+
+@pytest.mark.parametrize('name', ['rmsprop', 'adam', 'sgd'])
+def test_lr_scale_equals_a_second_optimizer_on_the_matching_params(name):
+  # The expRNN's training: one optimizer at lr on most parameters, a second
+  # at lr / 10 on the skew-symmetric one (here 'u').
+  config = optim.default_config(name, lr=0.01, lr_scale=0.1,
+                                lr_scale_params=r'(^|/)u$')
+  make = {'rmsprop': lambda lr: optax.rmsprop(lr, decay=0.9, eps=1e-8),
+          'adam': lambda lr: optax.adam(lr, b1=0.9, b2=0.999, eps=1e-8),
+          'sgd': optax.sgd}[name]
+  labels = optim.path_mask(PARAMS, r'(^|/)u$', match=True)
+  tx = optax.multi_transform({True: make(0.001), False: make(0.01)}, labels)
+  state = tx.init(PARAMS)
+  for _ in range(3):
+    expected, state = tx.update(GRADS, state, PARAMS)
+  jax.tree_util.tree_map(
+      lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6),
+      _updates(config, steps=3), expected)
+
+
+def test_lr_scale_params_that_match_nothing_are_refused_at_init():
+  config = optim.default_config('adam', lr_scale=0.1,
+                                lr_scale_params=r'(^|/)skew$')
+  with pytest.raises(ValueError, match=r"lr_scale_params='\(\^\|/\)skew\$' "
+                     r"matches no parameter: the paths are \['layer0/b'"):
+    optim.make(config, 10).init(PARAMS)

@@ -54,7 +54,8 @@ class ExpRNN(base.Cell):
   with 2x2 blocks [[0, s_k], [-s_k, 0]] (a last unit alone when H is odd),
   s_k from `skew_init`: 'henaff' (Henaff, Szlam & LeCun 2016: rotations by
   angles U(-pi, pi)) or 'cayley' (Helfrich, Willmott & Ye 2018). The authors
-  train a with a learning rate 10 times smaller than the other parameters.
+  train a with a learning rate 10 times smaller than the other parameters:
+  optim.lr_scale=0.1 with optim.lr_scale_params='(^|/)a$'.
   """
 
   name = 'exprnn'
