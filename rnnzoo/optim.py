@@ -46,8 +46,9 @@ def default_config(name: str = 'adam', **overrides) -> ml_collections.ConfigDict
       clip_norm=0.0,            # global gradient-norm clip; 0: none
       weight_decay=0.0,         # decoupled for adamw, L2 added otherwise
       no_decay=r'(^|/)(b|b_hn|bias)$',  # parameter paths without decay
-      lr_scale=1.0,             # the learning rate x lr_scale on the
+      lr_scale=0.0,             # the learning rate x lr_scale on the
       lr_scale_params='',       # parameter paths that match this regex
+                                # (both unset: every rate as it is)
       **OPTIMIZERS[name])
   for key, value in overrides.items():
     if key not in config:
@@ -84,9 +85,10 @@ def check_config(optim: ml_collections.ConfigDict) -> None:
     except (re.error, TypeError) as error:
       raise ValueError(f'optim.{field}={optim[field]!r} is not a regular '
                        f'expression: {error}') from None
-  options.check_number('optim.lr_scale', optim.lr_scale, minimum=0,
-                       strict=True)
-  if optim.lr_scale != 1 and not optim.lr_scale_params:
+  if optim.lr_scale_params:
+    options.check_number('optim.lr_scale', optim.lr_scale, minimum=0,
+                         strict=True)
+  elif optim.lr_scale:
     raise ValueError(f'optim.lr_scale={optim.lr_scale} is not allowed with '
                      "optim.lr_scale_params='': name the parameters it "
                      "scales by a regex on their paths (e.g. '(^|/)a$')")

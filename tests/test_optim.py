@@ -103,7 +103,7 @@ def test_constrain_projects_every_update():
     (dict(clip_norm=-1.0), r'optim.clip_norm=-1.0'),
     (dict(no_decay='('), r"optim.no_decay='\('.*regular expression"),
     (dict(lr_scale_params='['), r"optim.lr_scale_params='\['.*regular"),
-    (dict(lr_scale=0.0, lr_scale_params='u'), r'optim.lr_scale=0.0.*> 0'),
+    (dict(lr_scale_params='u'), r'optim.lr_scale=0.0.*> 0'),
     (dict(lr_scale=0.1), r"optim.lr_scale=0.1 is not allowed with "
      r"optim.lr_scale_params=''"),
     (dict(momentum=0.9), r"optim.momentum is not an option of optim.name='adam'"),

@@ -16,6 +16,23 @@ CELLS = {
 # "Beats the baseline": a cross-entropy below BEATS x the memoryless one.
 BEATS = 0.9
 
+# The newer cells at T = 100, sized to the LSTM's 8,529 parameters (within
+# 3%) and trained as it is; the cells linear in their state two layers deep,
+# the QRNN over two steps, as in the adding table. The expRNN's skew
+# parameter learns at a tenth of the rate, as its authors train it.
+EXPRNN_SKEW = {'optim.lr_scale': 0.1, 'optim.lr_scale_params': '(^|/)a$'}
+ZOO = {'mingru': (58, 2), 'minlstm': (46, 2), 'qrnn': (32, 2),
+       'sru': (45, 2), 'exprnn': (112, 1), 'nested_lstm': (24, 1),
+       'mist': (56, 1), 'jordan': (60, 1), 'scrn': (90, 1)}
+ZOO_OVERRIDES = {'qrnn': {'cell.window': 2}, 'exprnn': EXPRNN_SKEW}
+
+# T = 1000 as the expRNN's authors run it (lezcano/expRNN, 1_copying.py):
+# 190 units, batch 128, 4,000 steps, RMSProp (decay 0.99) 2e-4 and 2e-5 on
+# the skew parameter, no clipping; against an LSTM with as many parameters
+# (67 units) at two learning rates, the better one counting.
+T1000 = {'batch_size': 128, 'optim.decay': 0.99, 'optim.clip_norm': 0.0}
+LSTM_T1000_RATES = (1e-3, 2e-4)
+
 
 def _arm(cell, delay, steps, suffix=''):
   return experiment.Arm(
@@ -24,21 +41,51 @@ def _arm(cell, delay, steps, suffix=''):
       label=f'{cell}, T = {delay}' + (f', {steps:,} steps' if suffix else ''))
 
 
-def _beats(arm):
+def _zoo_arm(cell):
+  hidden, layers = ZOO[cell]
+  return experiment.Arm(
+      f'{cell}_T100', f'configs/copy.py:cell={cell},hidden={hidden},'
+      f'layers={layers},delay=100', ZOO_OVERRIDES.get(cell, {}), seeds=3,
+      steps=20_000,
+      label=f'{cell} ({layers} x {hidden})' if layers > 1 else
+      f'{cell} ({hidden})')
+
+
+def _t1000_arms():
+  yield experiment.Arm(
+      'exprnn_T1000', 'configs/copy.py:cell=exprnn,hidden=190,delay=1000',
+      {**T1000, **EXPRNN_SKEW, 'optim.lr': 2e-4}, seeds=3, steps=4000,
+      label='exprnn (190), T = 1000')
+  for lr in LSTM_T1000_RATES:
+    yield experiment.Arm(
+        f'lstm_T1000_lr{lr:g}', 'configs/copy.py:cell=lstm,hidden=67,'
+        'delay=1000', {**T1000, 'optim.lr': lr}, seeds=3, steps=4000,
+        label=f'lstm (67), T = 1000, lr {lr:g}')
+
+
+def _best_lstm_t1000(o):
+  return o.best_arm([f'lstm_T1000_lr{lr:g}' for lr in LSTM_T1000_RATES])
+
+
+def _beats(arm, fraction=BEATS):
   return lambda o: verdicts.solves(o.sample(arm), o.baseline(arm), METRIC,
-                                   higher_is_better=False, fraction=BEATS)
+                                   higher_is_better=False, fraction=fraction)
 
 
 def _does_not_beat(arm):
-  return lambda o: verdicts.stays_at_baseline(
-      o.sample(arm), o.baseline(arm), METRIC, higher_is_better=False,
-      fraction=BEATS)
+  def rule(o):
+    name = arm(o) if callable(arm) else arm
+    return verdicts.stays_at_baseline(
+        o.sample(name), o.baseline(name), METRIC, higher_is_better=False,
+        fraction=BEATS)
+  return rule
 
 
 EXPERIMENT = experiment.Experiment(
     name='copy', metric=METRIC,
     arms=(_arm('lstm', 100, 20_000), _arm('lstm', 100, 60_000, '_60k'),
-          _arm('vanilla', 100, 20_000), _arm('dilated', 500, 4000)),
+          _arm('vanilla', 100, 20_000), _arm('dilated', 500, 4000),
+          *(_zoo_arm(cell) for cell in ZOO), *_t1000_arms()),
     claims=(
         experiment.Claim('lstm_T100', 'An LSTM beats the memoryless '
                          'baseline at T = 100 (20,000 steps)',
@@ -57,6 +104,16 @@ EXPERIMENT = experiment.Experiment(
                          _beats('dilated_T500'),
                          needs='5 x 4,000 steps at T = 500: about 30 '
                          'minutes here.'),
+        experiment.Claim('exprnn_T1000', 'An expRNN solves copying at '
+                         'T = 1000 (a cross-entropy below a tenth of the '
+                         "memoryless one) in its authors' 4,000 steps",
+                         _beats('exprnn_T1000', fraction=0.1),
+                         needs='3 x 4,000 steps of batch 128 at T = 1000.'),
+        experiment.Claim('lstm_T1000', 'An LSTM with as many parameters '
+                         'does not beat the memoryless baseline at T = 1000 '
+                         'in the same budget (its better of two learning '
+                         'rates)', _does_not_beat(_best_lstm_t1000),
+                         needs='6 x 4,000 steps of batch 128 at T = 1000.'),
     ),
     references=(
         experiment.Reference('lstm_T100', 'Arjovsky et al. 2016, Fig. 1',
@@ -73,9 +130,22 @@ EXPERIMENT = experiment.Experiment(
                              'solves it; non-dilated nets "resort to random '
                              'guessing" (a curve)', 'tanh cells of 20 units '
                              'here; their budget is not stated'),
+        experiment.Reference('exprnn_T1000', 'Lezcano-Casado & Martinez-'
+                             'Rubio 2019, copying problem (a figure)',
+                             'converges to zero cross-entropy at L = 1000 '
+                             '(a curve)', 'their code\'s setup; their '
+                             'figure was not checked here'),
     ),
+    plots={'curves': ('lstm_T100', 'lstm_T100_60k', 'vanilla_T100',
+                      'dilated_T500'),
+           'curves_zoo_T100': tuple(f'{cell}_T100' for cell in ZOO),
+           'curves_T1000': ('exprnn_T1000', *(f'lstm_T1000_lr{lr:g}'
+                                              for lr in LSTM_T1000_RATES))},
     columns=(experiment.Column('copy T=100, CE', {
-        'lstm': 'lstm_T100', 'vanilla': 'vanilla_T100'}),
+        'lstm': 'lstm_T100', 'vanilla': 'vanilla_T100',
+        **{cell: f'{cell}_T100' for cell in ZOO}}),
              experiment.Column('copy T=500, CE', {
-                 'dilated': 'dilated_T500'})),
+                 'dilated': 'dilated_T500'}),
+             experiment.Column('copy T=1000, CE', {
+                 'exprnn': 'exprnn_T1000', 'lstm': 'lstm_T1000_lr0.001'})),
 )
