@@ -21,20 +21,20 @@ def _num_params(experiment, arm):
   return net.num_params(shapes)
 
 
-@pytest.mark.parametrize('cell', sorted(adding.ZOO_T100))
-def test_adding_zoo_arms_match_the_irnn_within_two_percent(cell):
-  irnn = _num_params(adding.EXPERIMENT, 'irnn_T100')
-  assert irnn == 16_897
-  ratio = _num_params(adding.EXPERIMENT, f'{cell}_T100') / irnn
-  assert abs(ratio - 1) < 0.02
+# (experiment, its newer cell arm, the arm it matches, that arm's count,
+# the margin)
+ZOO_ARMS = ([(adding.EXPERIMENT, f'{cell}_T100', 'irnn_T100', 16_897, 0.02)
+             for cell in sorted(adding.ZOO_T100)] +
+            [(copy.EXPERIMENT, f'{cell}_T100', 'lstm_T100', 8_529, 0.03)
+             for cell in sorted(copy.ZOO)])
 
 
-@pytest.mark.parametrize('cell', sorted(copy.ZOO))
-def test_copy_zoo_arms_match_the_lstm_within_three_percent(cell):
-  lstm = _num_params(copy.EXPERIMENT, 'lstm_T100')
-  assert lstm == 8_529
-  ratio = _num_params(copy.EXPERIMENT, f'{cell}_T100') / lstm
-  assert abs(ratio - 1) < 0.03
+@pytest.mark.parametrize('experiment,arm,reference,count,margin', ZOO_ARMS,
+                         ids=[f'{e.name}-{a}' for e, a, *_ in ZOO_ARMS])
+def test_zoo_arms_match_the_arm_they_join(experiment, arm, reference, count,
+                                          margin):
+  assert _num_params(experiment, reference) == count
+  assert abs(_num_params(experiment, arm) / count - 1) < margin
 
 
 def test_the_lstm_at_t1000_matches_the_exprnn_within_two_percent():
