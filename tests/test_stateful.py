@@ -246,11 +246,13 @@ def test_two_devices_split_the_streams_and_give_the_loss_of_one(
                'model.hidden_size': 8, 'model.encoder_size': 8}
   finals = []
   for devices in (1, 2):
+    workdir = str(tmp_path / str(devices))
     code = _RUN_ON_DEVICES.format(
         spec=os.path.join(ROOT, 'configs', 'char_lm.py:runlocal,stateful,'
                           'seq_len=8'),
-        overrides=overrides, workdir=str(tmp_path / str(devices)))
-    output = conftest.run_on_devices(code, devices, cwd=ROOT)
+        overrides=overrides, workdir=workdir)
+    output = conftest.run_on_devices(code, devices, cwd=ROOT,
+                                     workdir=workdir)
     assert output.returncode == 0, output.stderr[-3000:]
     count, final = json.loads(output.stdout.strip().splitlines()[-1])
     assert count == devices

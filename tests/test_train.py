@@ -253,10 +253,12 @@ print(json.dumps([jax.device_count(), results['final'], results['metric']]))
 def test_two_devices_give_the_loss_of_one(spec, tmp_path):
   finals = []
   for devices in (1, 2):
+    workdir = str(tmp_path / str(devices))
     code = _RUN_ON_DEVICES.format(
-        root=ROOT, spec=os.path.join(ROOT, 'configs', spec),
-        workdir=str(tmp_path / str(devices)))
-    output = conftest.run_on_devices(code, devices, cwd=ROOT)
+        spec=os.path.join(ROOT, 'configs', spec),
+        workdir=workdir)
+    output = conftest.run_on_devices(code, devices, cwd=ROOT,
+                                     workdir=workdir)
     assert output.returncode == 0, output.stderr[-3000:]
     count, final, metric = json.loads(output.stdout.strip().splitlines()[-1])
     assert count == devices
