@@ -38,6 +38,7 @@ from rnnzoo import sweep
 from rnnzoo import verdicts
 
 RUNS = 'runs'
+FINAL = ('done', 'diverged')  # the statuses of the runs a plot draws
 BEGIN, END = '<!-- experiment:begin -->', '<!-- experiment:end -->'
 TRAIN_LOG_EVERY = 50
 
@@ -387,16 +388,17 @@ def references_table(experiment: Experiment, outcomes: Outcomes) -> str:
 
 def _plots(experiment: Experiment, outcomes: Outcomes, runs: str,
            folder: str) -> list[str]:
-  """Writes the learning-curve plots; returns their file names."""
+  """Writes the learning-curve plots of the finished (done or diverged)
+  runs, which are those committed; returns their file names."""
   groups = dict(experiment.plots) or {'curves': tuple(
       a.name for a in experiment.arms)}
   written = []
   for stem, arms in groups.items():
-    if not any(len(outcomes.runs(a)) for a in arms):
+    if not any(outcomes.runs(a)['status'].isin(FINAL).any() for a in arms):
       continue
     figure = results.plot_curves(
         runs, metric=outcomes.metric_of(arms[0]), by=['arm'],
-        where={'arm': arms},
+        where={'arm': arms, 'status': FINAL},
         references=experiment.plot_references.get(stem))
     name = f'{stem}.png'
     figure.savefig(os.path.join(folder, name), dpi=100)

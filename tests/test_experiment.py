@@ -89,6 +89,23 @@ def test_a_diverged_seed_counts_as_finished_but_gives_no_value(tmp_path):
   assert list(outcomes.sample('gru_short').values) == [0.2]
 
 
+def test_plots_draw_only_finished_runs(tmp_path):
+  # A run still under way (its partial curve on this machine only) draws
+  # nothing: the committed README shows no plot that a checkout cannot
+  # regenerate.
+  spec = _spec(seeds=1)
+  run = tmp_path / 'runs' / 'gru_short' / 'seed=0'
+  run.mkdir(parents=True)
+  rundir.write_config(str(run), spec.arm('gru_short').configs(ROOT)[0])
+  rundir.write_results(str(run), {'status': 'running'})
+  (run / 'metrics.jsonl').write_text(
+      json.dumps({'step': 3, 'eval/mse': 0.15}) + '\n')
+  (tmp_path / 'README.md').write_text('# Toy\n')
+  text = experiment.report(spec, str(tmp_path))
+  assert not (tmp_path / 'curves.png').exists()
+  assert '.png' not in text
+
+
 def test_bad_specs_are_refused():
   arm = experiment.Arm('a', 'configs/adding.py')
   with pytest.raises(ValueError, match=r"arm names repeat: \['a', 'a'\]"):
