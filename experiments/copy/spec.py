@@ -108,12 +108,16 @@ EXPERIMENT = experiment.Experiment(
                          'T = 1000 (a cross-entropy below a tenth of the '
                          "memoryless one) in its authors' 4,000 steps",
                          _beats('exprnn_T1000', fraction=0.1),
-                         needs='3 x 4,000 steps of batch 128 at T = 1000.'),
+                         needs='3 x 4,000 steps of batch 128 at T = 1000: '
+                         'about 2 hours a seed on one core here '
+                         '(0.6 steps/s), or a GPU.'),
         experiment.Claim('lstm_T1000', 'An LSTM with as many parameters '
                          'does not beat the memoryless baseline at T = 1000 '
                          'in the same budget (its better of two learning '
                          'rates)', _does_not_beat(_best_lstm_t1000),
-                         needs='6 x 4,000 steps of batch 128 at T = 1000.'),
+                         needs='6 x 4,000 steps of batch 128 at T = 1000: '
+                         'one to two hours a seed on one core '
+                         'here, or a GPU.'),
     ),
     references=(
         experiment.Reference('lstm_T100', 'Arjovsky et al. 2016, Fig. 1',
