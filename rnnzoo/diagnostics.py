@@ -74,8 +74,9 @@ def state_gradient_norms(model, variables, task,
   """{'layer{l}' (or 'layer{l}/fw', '/bw'): {name: [T]}} for each float
   component of the layer's carry, named by its cell's `carry_names` ('h';
   'h' and 'c' for the LSTM): the mean over the batch (its valid steps) of
-  ||d loss / d h_t|| (and ||d loss / d c_t||, ...), the loss being the sum
-  of the examples' losses, computed in float64."""
+  ||d loss / d h_t|| (and ||d loss / d c_t||, ...; [T, K] for MIST's K
+  older states, one norm each), the loss being the sum of the examples'
+  losses, computed in float64."""
   check_model(model)
   batch_size, num_steps = batch['x'].shape[:2]
   mask = batch.get('mask')
