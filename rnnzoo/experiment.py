@@ -365,6 +365,7 @@ def arms_table(experiment: Experiment, outcomes: Outcomes) -> str:
       baseline = '-'
     params = runs['num_params'].dropna() if 'num_params' in runs else []
     overrides = ', '.join(f'{k}={v}' for k, v in arm.overrides.items())
+    overrides = overrides.replace('|', '\\|')  # a regex's | is not a column
     lines.append(
         f'| {arm.label or arm.name} | `{arm.config}` | {overrides or "-"} | '
         f'{arm.steps or "-"} | {outcomes.metric_of(arm.name)} '

@@ -146,3 +146,14 @@ def test_committed_runs_are_runs_of_their_arms(name):
     committed = rundir.read_config(run)
     assert not rundir.differences(committed.to_dict(),
                                   json.loads(config.to_json())), run
+
+
+def test_an_override_with_a_pipe_stays_in_its_column(tmp_path):
+  arm = experiment.Arm('skew', 'configs/adding.py:cell=exprnn,runlocal',
+                       {'optim.lr_scale': 0.1,
+                        'optim.lr_scale_params': '(^|/)a$'}, seeds=1, steps=6)
+  spec = experiment.Experiment(name='toy', metric='eval/mse', arms=(arm,))
+  table = experiment.arms_table(spec, experiment.Outcomes(spec, str(tmp_path)))
+  row = table.splitlines()[-1]
+  assert row.replace('\\|', '').count('|') == 9  # eight columns
+  assert '(^\\|/)a$' in row
