@@ -126,11 +126,11 @@ def scale_matching(factor: float,
                    pattern: str) -> optax.GradientTransformation:
   """Updates of the parameters whose paths match `pattern` times `factor`;
   a ValueError at init if no path matches."""
-  scale = optax.masked(optax.scale(factor),
-                       lambda params: path_mask(params, pattern, match=True))
+  mask = lambda params: path_mask(params, pattern, match=True)
+  scale = optax.masked(optax.scale(factor), mask)
 
   def init(params):
-    if not any(jax.tree_util.tree_leaves(path_mask(params, pattern, True))):
+    if not any(jax.tree_util.tree_leaves(mask(params))):
       paths = [path_string(path) for path, _ in
                jax.tree_util.tree_leaves_with_path(params)]
       raise ValueError(f'optim.lr_scale_params={pattern!r} matches no '

@@ -201,8 +201,7 @@ def evaluate(eval_step, params, items, put, carries=None) -> dict[str, float]:
   totals = None
   for item in items:
     pairs, carries = eval_step(params, put(item), carries)
-    pairs = jax.tree_util.tree_map(lambda a: np.float64(a),
-                                   jax.device_get(pairs))
+    pairs = jax.tree_util.tree_map(np.float64, jax.device_get(pairs))
     totals = pairs if totals is None else jax.tree_util.tree_map(
         np.add, totals, pairs)
   return {name: float(total / max(count, 1e-9))
