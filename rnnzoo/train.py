@@ -394,7 +394,11 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
   progress = Progress(num_steps, start_step)
   started = time.perf_counter()
   final, status, message = {}, 'done', None
-  window, window_steps = None, 0
+  # The window's measurements stay on the device until a log step, then
+  # come to the host and are summed there in float64: adding them on the
+  # device would dispatch a computation per step between the train steps,
+  # which with several devices can stall a collective's rendezvous.
+  window = []
   diagnostics_at = set(config.log.get('diagnostics_at', ()))
   diagnostic_batch = task.prepare(eval_items[0], batch_size)
 
@@ -416,9 +420,7 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
 
   for step in range(start_step + 1, num_steps + 1):
     state, measurements = train_step(state, put(next(stream)))
-    window = measurements if window is None else jax.tree_util.tree_map(
-        jnp.add, window, measurements)
-    window_steps += 1
+    window.append(measurements)
     diagnose(step)
     log_now = is_time(step, config.log.every, num_steps)
     eval_now = is_time(step, config.log.eval_every, num_steps)
@@ -437,11 +439,12 @@ def _run(config, workdir, task, model, put, replicated, batch_sharding, lead):
       logging.error(message)
       break
     if log_now:
-      means = {f'train/{k}': float(v) / window_steps
-               for k, v in jax.device_get(window).items()}
+      host = jax.device_get(window)
+      means = {f'train/{k}': float(np.mean([np.float64(m[k]) for m in host]))
+               for k in host[0]}
       means['train/lr'] = float(learning_rate(step - 1))
       final.update(means)
-      window, window_steps = None, 0
+      window = []
       if lead:
         writer.write(step, means)
       progress.update(step, means['train/loss'])

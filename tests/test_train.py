@@ -92,6 +92,24 @@ def test_every_config_runs_locally(name, tmp_path):
     json.load(f)
 
 
+def test_train_metrics_are_the_means_of_their_window(tmp_path):
+  """Logged every 5 steps, each training measurement is the mean of the 5
+  values that the same run logs every step."""
+  rows = {}
+  for every in (1, 5):
+    config = load('adding.py:runlocal')
+    config.log.every = every
+    train.train_and_evaluate(config, str(tmp_path / str(every)))
+    rows[every] = [r for r in read_jsonl(tmp_path / str(every) /
+                                         'metrics.jsonl') if 'train/loss' in r]
+  assert [r['step'] for r in rows[5]] == [5, 10, 15, 20]
+  for row in rows[5]:
+    window = [r for r in rows[1] if row['step'] - 5 < r['step'] <= row['step']]
+    for key in ('train/loss', 'train/grad_norm', 'train/update_norm'):
+      assert row[key] == pytest.approx(np.mean([r[key] for r in window]),
+                                       rel=1e-6)
+
+
 def test_restore_gives_the_trained_model(tmp_path):
   results = train.train_and_evaluate(load('mnist1d.py:runlocal'),
                                      str(tmp_path))
