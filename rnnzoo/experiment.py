@@ -12,7 +12,8 @@ An experiment is a small spec, not a script:
       references=(experiment.Reference('lstm_T100', 'Li et al. 2018', ...),))
 
 `run` trains every arm's seeds that are not final yet (run dirs under
-experiments/NAME/runs/ARM/seed=S, resumable, skipped when done), `report`
+experiments/NAME/runs/ARM/seed=S, resumable, skipped when done, copied
+when another experiment ran the same config), `report`
 turns the run dirs into the tables, plots and verdicts of the generated part
 of experiments/NAME/README.md. Each claim's verdict comes from the per-seed
 final metrics through its rule (`rnnzoo.verdicts`); a claim whose arms have
@@ -23,8 +24,11 @@ done.
 """
 
 import dataclasses
+import glob
+import json
 import os
 import re
+import shutil
 from typing import Callable, Mapping
 
 import ml_collections
@@ -320,9 +324,56 @@ def points(experiment: Experiment, root: str,
 
 def run(experiment: Experiment, root: str, folder: str, *, workers: int = 1,
         arms: tuple[str, ...] = ()) -> list[dict]:
-  """Trains the seeds that are not final yet; returns the sweep reports."""
-  return sweep.run_points(points(experiment, root, arms),
-                          runs_dir(folder), workers=workers)
+  """Trains the seeds that are not final yet; returns the sweep reports.
+
+  A seed whose config another experiment beside `folder` has already run
+  to its end is not trained again: that run's files are copied
+  (`copy_identical_runs`). The gate ablation's full LSTM on the character
+  LM, for one, is the forget-bias experiment's LSTM with bias 1.
+  """
+  chosen = points(experiment, root, arms)
+  siblings = os.path.dirname(os.path.abspath(folder))
+  copy_identical_runs(chosen, runs_dir(folder), siblings)
+  return sweep.run_points(chosen, runs_dir(folder), workers=workers)
+
+
+def copy_identical_runs(chosen: list[sweep.Point], runs: str,
+                        siblings: str) -> list[str]:
+  """Copies into `runs` each point that is not final there but that an
+  experiment folder under `siblings` holds finished with the same config
+  (config.json equal but for `resources`, which changes no number). The
+  copy leaves out checkpoints and TensorBoard events. Returns the names of
+  the points copied."""
+  wanted = [p for p in chosen if not rundir.is_final(
+      os.path.join(runs, p.name), p.config.num_steps)]
+  if not wanted:
+    return []
+  own = os.path.realpath(runs) + os.sep
+  finished = {}
+  for config_path in sorted(glob.glob(os.path.join(
+      siblings, '*', RUNS, '*', 'seed=*', 'config.json'))):
+    run_dir = os.path.dirname(config_path)
+    results = rundir.read_results(run_dir)
+    if (os.path.realpath(run_dir).startswith(own) or not results or
+        results.get('status') not in FINAL):
+      continue
+    with open(config_path) as f:
+      finished.setdefault(_identity(json.load(f)), run_dir)
+  copied = []
+  for point in wanted:
+    source = finished.get(_identity(json.loads(point.config.to_json())))
+    if source:
+      shutil.copytree(source, os.path.join(runs, point.name),
+                      ignore=shutil.ignore_patterns('checkpoints',
+                                                    'tensorboard'),
+                      dirs_exist_ok=True)
+      copied.append(point.name)
+  return copied
+
+
+def _identity(config: dict) -> str:
+  return json.dumps({k: v for k, v in config.items() if k != 'resources'},
+                    sort_keys=True)
 
 
 # ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Experiments as specs: arms become run dirs, the run files become tables
 and verdicts; every experiment of the repository is a valid spec."""
 
+import dataclasses
 import json
 import os
 
@@ -55,6 +56,37 @@ def test_arms_run_into_run_dirs_and_report_verdicts_from_them(tmp_path):
   assert (tmp_path / 'curves.png').stat().st_size > 1000
   experiment.report(spec, str(tmp_path))  # the block is replaced, not added
   assert (tmp_path / 'README.md').read_text().count(experiment.BEGIN) == 1
+
+
+def test_a_seed_another_experiment_ran_with_the_same_config_is_copied(
+    tmp_path):
+  """The second experiment's arm has another name but the first one's config:
+  its seed 0 is copied from there (no checkpoints: nothing was trained), its
+  seed 1, which the first lacks, is trained."""
+  first = _spec(seeds=1)
+  experiment.run(first, ROOT, str(tmp_path / 'first'))
+  arm = dataclasses.replace(first.arms[0], name='gru_again', seeds=2)
+  second = dataclasses.replace(first, name='second', arms=(arm,), claims=())
+  experiment.run(second, ROOT, str(tmp_path / 'second'))
+  source = tmp_path / 'first' / 'runs' / 'gru_short' / 'seed=0'
+  copy = tmp_path / 'second' / 'runs' / 'gru_again' / 'seed=0'
+  for name in ('config.json', 'results.json', 'metrics.jsonl'):
+    assert (copy / name).read_text() == (source / name).read_text()
+  assert not (copy / 'checkpoints').exists()
+  trained = tmp_path / 'second' / 'runs' / 'gru_again' / 'seed=1'
+  assert (trained / 'checkpoints').exists()
+  assert rundir.read_results(str(trained))['status'] == 'done'
+
+
+def test_a_run_of_another_config_is_not_copied(tmp_path):
+  first = _spec(seeds=1)
+  experiment.run(first, ROOT, str(tmp_path / 'first'))
+  arm = dataclasses.replace(first.arms[0], name='gru_faster',
+                            overrides={'optim.lr': 1e-2})
+  second = dataclasses.replace(first, name='second', arms=(arm,), claims=())
+  assert experiment.copy_identical_runs(
+      experiment.points(second, ROOT), str(tmp_path / 'second' / 'runs'),
+      str(tmp_path)) == []
 
 
 def test_a_claim_whose_arms_have_not_finished_is_inconclusive_and_says_why(
