@@ -113,12 +113,21 @@ class Claim:
 
 @dataclasses.dataclass(frozen=True)
 class Reference:
-  """A paper's number at the setting of `arm`, beside ours."""
+  """A paper's number at the setting of `arm`, beside ours.
 
-  arm: str
+  `arm` may name several arms, one variant at several learning rates: ours
+  is then the best of them (once all have finished), and the table names
+  the setting by `setting`."""
+
+  arm: str | tuple[str, ...]
   source: str
   value: str
   differs: str
+  setting: str = ''
+
+  @property
+  def arms(self) -> tuple[str, ...]:
+    return (self.arm,) if isinstance(self.arm, str) else tuple(self.arm)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,6 +181,9 @@ class Experiment:
         self.arm(name)
     for column in self.columns:
       for name in column.arms.values():
+        self.arm(name)
+    for reference in self.references:
+      for name in reference.arms:
         self.arm(name)
     stems = list(self.plots) or ['curves']
     for stem in self.plot_references:
@@ -432,9 +444,18 @@ def references_table(experiment: Experiment, outcomes: Outcomes) -> str:
   lines = ['| setting | paper | paper\'s number | ours | what differs |',
            '|' + ' --- |' * 5]
   for ref in experiment.references:
-    arm = experiment.arm(ref.arm)
-    lines.append(f'| {arm.label or arm.name} | {ref.source} | {ref.value} | '
-                 f'{_mean_std(outcomes.values(ref.arm))} | {ref.differs} |')
+    first = experiment.arm(ref.arms[0])
+    setting = ref.setting or first.label or first.name
+    if len(ref.arms) == 1:
+      ours = _mean_std(outcomes.values(first.name))
+    else:
+      try:
+        best = outcomes.best_arm(ref.arms)
+        ours = f'{_mean_std(outcomes.values(best))} ({best}, the best)'
+      except NotFinished:
+        ours = 'pending'
+    lines.append(f'| {setting} | {ref.source} | {ref.value} | {ours} | '
+                 f'{ref.differs} |')
   return '\n'.join(lines)
 
 

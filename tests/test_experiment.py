@@ -189,3 +189,32 @@ def test_an_override_with_a_pipe_stays_in_its_column(tmp_path):
   row = table.splitlines()[-1]
   assert row.replace('\\|', '').count('|') == 9  # eight columns
   assert '(^\\|/)a$' in row
+
+
+def test_a_reference_over_several_arms_shows_the_best_of_them(tmp_path):
+  arms = tuple(experiment.Arm(f'gru_lr{lr:g}', 'configs/adding.py:cell=gru,'
+                              'runlocal', {'optim.lr': lr}, seeds=1, steps=6,
+                              evaluations=1)
+               for lr in (1e-3, 1e-2))
+  reference = experiment.Reference(tuple(a.name for a in arms), 'A paper',
+                                   '0.5', 'everything', setting='GRU, best')
+  spec = experiment.Experiment(name='toy', metric='eval/mse', arms=arms,
+                               references=(reference,))
+  outcomes = experiment.Outcomes(spec, str(tmp_path / 'runs'))
+  assert experiment.references_table(spec, outcomes).splitlines()[-1] == (
+      '| GRU, best | A paper | 0.5 | pending | everything |')
+  experiment.run(spec, ROOT, str(tmp_path))
+  outcomes = experiment.Outcomes(spec, str(tmp_path / 'runs'))
+  finals = {a.name: outcomes.values(a.name)[0] for a in arms}
+  best = min(finals, key=finals.get)
+  assert experiment.references_table(spec, outcomes).splitlines()[-1] == (
+      f'| GRU, best | A paper | 0.5 | {finals[best]:.4g} ({best}, the best) '
+      '| everything |')
+
+
+def test_a_reference_to_an_arm_that_does_not_exist_is_refused():
+  arm = _spec().arms[0]
+  with pytest.raises(ValueError, match="no arm 'gru_long'"):
+    experiment.Experiment(
+        name='toy', metric='eval/mse', arms=(arm,),
+        references=(experiment.Reference('gru_long', 'A paper', '1', ''),))

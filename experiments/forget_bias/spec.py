@@ -58,6 +58,27 @@ NEEDS = {'copy': '45 runs of 20,000 steps at T = 100: about 75 minutes '
                  'on one core here.',
          'char_lm': '27 runs of 10,000 steps: about 2.5 hours here.'}
 LABELS = {'copy': 'copying at T = 100', 'char_lm': 'the character LM'}
+# Jozefowicz et al. 2015: Table 1 (best next-step accuracy on their
+# arithmetic and XML tasks, no dropout) and Table 3 (PTB test NLL per word,
+# 5M parameters). Their LSTM has forget bias 0, their LSTM-b bias 1.
+SOURCE = {'copy': 'Jozefowicz et al. 2015, Table 1',
+          'char_lm': 'Jozefowicz et al. 2015, Table 3'}
+PAPER = {
+    'copy': {'lstm_fb0': 'accuracy 0.892 (Arith), 0.425 (XML)',
+             'lstm_fb1': 'accuracy 0.902 (Arith), 0.444 (XML)',
+             'gru': 'accuracy 0.896 (Arith), 0.460 (XML)'},
+    'char_lm': {'lstm_fb0': 'NLL 4.699 (PTB words)',
+                'lstm_fb1': 'NLL 4.698 (PTB words)',
+                'gru': 'NLL 4.684 (PTB words)'},
+}
+DIFFERS = {
+    'copy': 'their arithmetic and XML tasks, the best of a search over '
+            'sizes, rates, inits and clipping; copying at T = 100 '
+            '(cross-entropy; lower is better), three rates here',
+    'char_lm': 'PTB word level, 5M parameters, their search; characters of '
+               'the licence texts, 128 units, three rates here (bits per '
+               'character)',
+}
 EXPERIMENT = experiment.Experiment(
     name='forget_bias', metric='eval/bpc', arms=tuple(_arms()),
     claims=tuple(claim for task in TASKS for claim in (
@@ -67,6 +88,12 @@ EXPERIMENT = experiment.Experiment(
         experiment.Claim(f'{task}_bias', f'Forget bias 1 beats forget bias '
                          f'0 on {LABELS[task]}', _bias_helps(task),
                          needs=NEEDS[task]))),
+    references=tuple(
+        experiment.Reference(
+            tuple(f'{task}_{variant}_lr{lr:g}' for lr in TASKS[task][3]),
+            SOURCE[task], PAPER[task][variant], DIFFERS[task],
+            setting=f'{variant}, {LABELS[task]}')
+        for task in TASKS for variant in VARIANTS),
     plots={f'curves_{task}': tuple(f'{task}_{v}_lr{lr:g}' for v in VARIANTS
                                    for lr in TASKS[task][3])
            for task in TASKS},
