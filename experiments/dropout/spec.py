@@ -43,9 +43,28 @@ def _dropout_regularises(o):
                         higher_is_better=False)
 
 
+# Gal & Ghahramani 2016, Table 1: word-level PTB, the medium LSTM (2 x 650),
+# test perplexity; Zaremba et al.'s per-step dropout is on the non-recurrent
+# connections only.
+DIFFERS = ('word-level PTB, 2 x 650 units, 39 epochs there; characters of '
+           'the licence texts, 2 x 256 units, 5,000 steps here, both kinds '
+           'on the same connections (each layer\'s inputs and the readout\'s; '
+           'none on the recurrent state, which Gal & Ghahramani also drop)')
+REFERENCES = (
+    experiment.Reference(
+        tuple(_name('per_step', rate) for rate in RATES),
+        'Gal & Ghahramani 2016, Table 1',
+        'perplexity 82.7 (Zaremba et al., medium)', DIFFERS,
+        setting='per-step dropout, best of three rates'),
+    experiment.Reference(
+        tuple(_name('variational', rate) for rate in RATES),
+        'Gal & Ghahramani 2016, Table 1',
+        'perplexity 79.7 (variational, medium)', DIFFERS,
+        setting='variational dropout, best of three rates'),
+)
 NEEDS = '21 runs of 5,000 steps of a 2 x 256 LSTM: about 4 hours here.'
 EXPERIMENT = experiment.Experiment(
-    name='dropout', metric=METRIC, arms=ARMS,
+    name='dropout', metric=METRIC, arms=ARMS, references=REFERENCES,
     claims=(
         experiment.Claim('regularises', 'Variational dropout lowers the best '
                          'validation bits per character of an LSTM that '
