@@ -12,7 +12,6 @@ in one pass over all T*B rows, so the recurrent weight gradient is one large
 matmul instead of T small ones accumulated in the loop.
 """
 
-import functools
 import math
 from typing import Callable, NamedTuple, Sequence
 
@@ -364,7 +363,8 @@ def sequential(cell: base.Cell, params, xs: Array, carry, *, mask=None,
                zone=NO_ZONEOUT, scan_unroll: int = 1):
   """Runs `cell` step by step under `lax.scan` (the default `Cell.run`);
   arguments as in `Cell.run`."""
-  scan = lambda cell, *args: _scan(cell, scan_unroll, *args)
+  differentiable = _scan if cell.keeps_carries else _autodiff_scan
+  scan = lambda cell, *args: differentiable(cell, scan_unroll, *args)
   return _run_projected(cell, scan, params, xs, carry, mask, state_mask,
                         remat, offsets, zone)
 
@@ -581,11 +581,12 @@ def _swap(params, which: list[bool]):
                             for a, chosen in zip(leaves, which)])
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1))
-def _scan(cell, unroll, params, inputs, carry, mask, state_mask, offsets,
-          zone):
+def _autodiff_scan(cell, unroll, params, inputs, carry, mask, state_mask,
+                   offsets, zone):
   """Runs `cell` over projected inputs [T, B, G*H], `unroll` steps per
-  loop iteration; returns (ys, carry).
+  loop iteration; returns (ys, carry). JAX differentiates it as it is: the
+  backward of a cell whose `keeps_carries` is False. `_scan` is the same
+  function with the engine's backward.
 
   zone: the pair (zone_h, zone_c) of `Dropout`, [T, B, H] or None each.
   """
@@ -719,6 +720,7 @@ def _scan_bwd(cell, unroll, residuals, cotangents):
           tree_map(jnp.zeros_like, zone))
 
 
+_scan = jax.custom_vjp(_autodiff_scan, nondiff_argnums=(0, 1))
 _scan.defvjp(_scan_fwd, _scan_bwd)
 
 

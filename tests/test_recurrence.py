@@ -1,6 +1,8 @@
 """`unroll`, `bidirectional` and `stack` against plain Python loops of
 `Cell.step`, by-hand flips, one-by-one runs and the naive dilated loop."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -134,6 +136,59 @@ def test_unroll_gradients_equal_python_loop(cell, masked, dropped):
   grads, ref = (jax.tree_util.tree_map(
       lambda a: a if is_float(a) else np.zeros(a.shape), g) for g in (grads, ref))
   assert_trees_close(grads, ref, atol=2e-5, rtol=1e-5)
+
+
+def with_other_backward(cell):
+  """The same cell differentiated the other way (`keeps_carries` flipped);
+  a dilated cell's base cell decides for it."""
+  if isinstance(cell, cells.Dilated):
+    return dataclasses.replace(cell, cell=with_other_backward(cell.cell))
+  flipped = type(type(cell).__name__, (type(cell),),
+                 {'keeps_carries': not cell.keeps_carries})
+  return flipped(**{f.name: getattr(cell, f.name)
+                    for f in dataclasses.fields(cell)})
+
+
+SEQUENTIAL_CASES = [case for case in conftest.CELL_CASES
+                    if case not in conftest.LINEAR_CASES and
+                    case[1].get('base') not in ('mingru', 'minlstm', 'qrnn',
+                                                'sru')] + [
+                        ('mingru', {'parallel': False})]
+
+
+@pytest.mark.parametrize('case', SEQUENTIAL_CASES,
+                         ids=[conftest.case_id(c) for c in SEQUENTIAL_CASES])
+def test_both_backward_passes_give_the_same_gradients(case):
+  """`keeps_carries` chooses how the scan is differentiated (the engine's
+  backward or JAX's autodiff of the scan), not what: with padding, dropout,
+  zoneout and offsets on every carry component, the two agree."""
+  cell = cells.get(case[0], **case[1])
+  other = with_other_backward(cell)
+  params = conftest.random_params(cell, KEY)
+  xs = inputs()
+  mask = recurrence.lengths_to_mask(LENGTHS, T)
+  dropout = recurrence.variational_dropout(
+      jax.random.PRNGKey(2), B, D, conftest.HIDDEN, input_rate=0.3,
+      state_rate=0.4)
+  zone = recurrence.zoneout(
+      jax.random.PRNGKey(4), T, B, conftest.HIDDEN, h_rate=0.3,
+      c_rate=0.5 if cell.cell_states else 0.0)
+  dropout = dropout._replace(zone_h=zone.zone_h, zone_c=zone.zone_c)
+  weight = jax.random.normal(jax.random.PRNGKey(3), (T, B, conftest.HIDDEN))
+
+  def loss(run_cell, params, xs, offsets):
+    ys, carry = recurrence.unroll(run_cell, params, xs, mask=mask,
+                                  dropout=dropout, offsets=offsets)
+    final = [leaf for leaf in jax.tree_util.tree_leaves(carry)
+             if jnp.issubdtype(leaf.dtype, jnp.floating)]
+    return jnp.sum(ys * weight) + sum(jnp.sum(jnp.sin(f)) for f in final)
+
+  offsets = jax.tree_util.tree_map(
+      lambda z: jax.random.normal(jax.random.PRNGKey(5), z.shape) * 0.1,
+      recurrence.zero_offsets(cell, params, T, B))
+  grads = [jax.grad(loss, (1, 2, 3))(c, params, xs, offsets)
+           for c in (cell, other)]
+  assert_trees_close(grads[0], grads[1], atol=2e-5, rtol=1e-5)
 
 
 def test_offsets_give_the_gradient_with_respect_to_each_hidden_state(cell):

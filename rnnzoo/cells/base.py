@@ -56,7 +56,19 @@ A carry may hold a history of past states (MIST's direct connections to
 h_{t-2}, h_{t-4}, ...): it keeps h first and the older states after it, and
 each step shifts the previous carry's h into the history, so whatever acts on
 h between steps (padding masks, zoneout, diagnostic offsets) reaches the
-history too.
+history too. Such a cell sets `keeps_carries = False`:
+
+  keeps_carries: ClassVar         how `recurrence.sequential` differentiates
+                                  the scan: True (the default), by the
+                                  engine's backward, which keeps every step's
+                                  incoming carry and is the faster for a
+                                  carry of a few [B, H] states (1.04-1.36x
+                                  for the LSTM, Jordan, Nested LSTM and tanh
+                                  RNN); False, by JAX's autodiff of the same
+                                  scan, which keeps only what each step's
+                                  derivative reads: a history that a step only
+                                  moves is then not stored T times (MIST:
+                                  2.9x faster, 6x less memory).
 
 Notation in shapes: T time steps, B batch, D input features, H hidden units,
 G gate blocks.
@@ -155,6 +167,7 @@ class Cell(options.Configurable):
   project_window: ClassVar[int] = 1
   cell_states: ClassVar[tuple[int, ...]] = ()
   carry_names: ClassVar[tuple[str, ...]] = ('h',)
+  keeps_carries: ClassVar[bool] = True
 
   def init(self, key: Array, input_size: int, hidden_size: int) -> Params:
     raise NotImplementedError
