@@ -113,7 +113,8 @@ the scan is 3-8x faster at the small shape and
 1.6-3.8x at the long one; at B=32 H=256, where each step's kernels are
 large enough to hide Python's overhead, the two are about even
 (0.8-1.3x). MIST and the Nested LSTM are the slow cells (a history of
-states in the carry; an LSTM inside the step)."""
+127 states that each step moves along and reads 8 of; an LSTM inside the
+step)."""
 
 
 PARALLEL_LIMITS = """On this CPU the associative scan (`parallel=True`, the
