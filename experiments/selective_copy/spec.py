@@ -6,7 +6,7 @@ from rnnzoo import experiment
 from rnnzoo import verdicts
 
 METRIC = 'eval/accuracy'
-STEPS = 6000
+STEPS = 12_000
 SEEDS = 3
 # About 27,000 parameters each, but the one-layer minGRU (the same width).
 ARMS = {
