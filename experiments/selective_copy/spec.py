@@ -55,17 +55,17 @@ EXPERIMENT = experiment.Experiment(
     claims=(
         experiment.Claim('mingru', 'A three-layer minGRU solves selective '
                          'copying', _solves('mingru_L3'),
-                         needs=f'{_COST}: about 20 minutes here.'),
+                         needs=f'{_COST}: about 30 minutes here.'),
         experiment.Claim('minlstm', 'A three-layer minLSTM solves selective '
                          'copying', _solves('minlstm_L3'),
-                         needs=f'{_COST}: about 25 minutes here.'),
+                         needs=f'{_COST}: about 40 minutes here.'),
         experiment.Claim('depth', 'Three minGRU layers beat one',
                          _depth_helps,
-                         needs=f'{_COST} for each minGRU: about 30 '
+                         needs=f'{_COST} for each minGRU: about 35 '
                          'minutes here.'),
         experiment.Claim('lstm', 'An LSTM with as many parameters matches '
                          'the three-layer minGRU', _lstm_matches,
-                         needs=f'{_COST}: about 30 minutes here.'),
+                         needs=f'{_COST}: about 10 minutes here.'),
     ),
     references=(
         experiment.Reference('mingru_L3', 'Feng et al. 2024, Table 1',
