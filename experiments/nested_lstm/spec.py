@@ -21,8 +21,11 @@ def _arm(name, cell, layers, label):
 
 
 def _nested_beats_stacked(o):
-  return verdicts.beats(o.sample('nested'), o.sample('lstm_2x'), METRIC,
-                        higher_is_better=False)
+  """On the best validation score of each run (as the paper reports the
+  test score at the best validation one): both models overfit the small
+  corpus within the budget."""
+  return verdicts.beats(o.best_sample('nested'), o.best_sample('lstm_2x'),
+                        METRIC, higher_is_better=False)
 
 
 EXPERIMENT = experiment.Experiment(
