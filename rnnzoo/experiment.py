@@ -268,14 +268,17 @@ class Outcomes:
     return verdicts.Sample(self.experiment.arm(arm).label or arm,
                            self.best_values(arm, metric))
 
-  def best_arm(self, arms, metric: str | None = None) -> str:
+  def best_arm(self, arms, metric: str | None = None, *,
+               over_run: bool = False) -> str:
     """Of `arms` (e.g. one setting at several learning rates), the one whose
-    mean final `metric` over seeds is best; NotFinished until all have
-    finished their seeds."""
+    mean `metric` over seeds is best: of the final scores, or with
+    `over_run` of each run's best evaluation (`best_values`, for a model
+    that overfits within its budget); NotFinished until all have finished
+    their seeds."""
     means = {}
     for arm in arms:
       self.check_finished(arm)
-      values = self.values(arm, metric)
+      values = (self.best_values if over_run else self.values)(arm, metric)
       if values:
         means[arm] = float(np.mean(values))
     if not means:

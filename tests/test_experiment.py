@@ -121,6 +121,30 @@ def test_a_diverged_seed_counts_as_finished_but_gives_no_value(tmp_path):
   assert list(outcomes.sample('gru_short').values) == [0.2]
 
 
+def test_the_best_arm_by_final_score_or_by_best_score_over_the_run(tmp_path):
+  """'steady' ends lower; 'overfits' dipped lower on the way and ends
+  higher: the final scores pick the first, the best over the run the
+  second."""
+  curves = {'steady': [0.5, 0.3, 0.2], 'overfits': [0.4, 0.1, 0.25]}
+  arms = tuple(experiment.Arm(name, 'configs/adding.py:cell=gru,runlocal',
+                              seeds=1, steps=6) for name in curves)
+  spec = experiment.Experiment(name='toy', metric='eval/mse', arms=arms)
+  for arm, curve in zip(arms, curves.values()):
+    run = tmp_path / 'runs' / arm.name / 'seed=0'
+    run.mkdir(parents=True)
+    rundir.write_config(str(run), arm.configs(ROOT)[0])
+    rundir.write_results(str(run), {
+        'status': 'done', 'final': {'eval/mse': curve[-1]}, 'steps': 6,
+        'baseline': {'eval/mse': 1 / 6}})
+    (run / 'metrics.jsonl').write_text(''.join(
+        json.dumps({'step': 2 * (i + 1), 'eval/mse': v}) + '\n'
+        for i, v in enumerate(curve)))
+  outcomes = experiment.Outcomes(spec, str(tmp_path / 'runs'))
+  assert outcomes.best_arm(list(curves)) == 'steady'
+  assert outcomes.best_arm(list(curves), over_run=True) == 'overfits'
+  assert outcomes.best_values('overfits') == [0.1]
+
+
 def test_plots_draw_only_finished_runs(tmp_path):
   # A run still under way (its partial curve on this machine only) draws
   # nothing: the committed README shows no plot that a checkout cannot

@@ -34,23 +34,35 @@ def _arms():
             seeds=seeds, steps=steps, metric=metric)
 
 
+# The character LM overfits the small corpus within its budget: there each
+# run counts by its best validation score (as Jozefowicz et al. report the
+# best), the rate chosen likewise; copying draws fresh data every batch and
+# counts by its final score.
+OVERFITS = ('char_lm',)
+
+
 def _best(o, task, variant):
-  return o.best_arm([f'{task}_{variant}_lr{lr:g}' for lr in TASKS[task][3]])
+  return o.best_arm([f'{task}_{variant}_lr{lr:g}' for lr in TASKS[task][3]],
+                    over_run=task in OVERFITS)
+
+
+def _sample(o, task, arm):
+  return o.best_sample(arm) if task in OVERFITS else o.sample(arm)
 
 
 def _closes_gap(task):
   def rule(o):
     lstm, gru = _best(o, task, 'lstm_fb1'), _best(o, task, 'gru')
-    return verdicts.matches(o.sample(lstm), o.sample(gru), o.baseline(gru),
-                            TASKS[task][4])
+    return verdicts.matches(_sample(o, task, lstm), _sample(o, task, gru),
+                            o.baseline(gru), TASKS[task][4])
   return rule
 
 
 def _bias_helps(task):
   def rule(o):
     one, zero = _best(o, task, 'lstm_fb1'), _best(o, task, 'lstm_fb0')
-    return verdicts.beats(o.sample(one), o.sample(zero), TASKS[task][4],
-                          higher_is_better=False)
+    return verdicts.beats(_sample(o, task, one), _sample(o, task, zero),
+                          TASKS[task][4], higher_is_better=False)
   return rule
 
 

@@ -29,22 +29,34 @@ ARMS = tuple(
     for variant, gate in GATES.items() for lr in rates)
 
 
+# The character LM overfits the small corpus within its budget: there each
+# run counts by its best validation score (Jozefowicz et al. report the
+# best), the rate chosen likewise; the adding problem draws fresh data every
+# batch and counts by its final score.
+OVERFITS = ('char_lm',)
+
+
 def _best(o, task, variant):
-  return o.best_arm([_name(task, variant, lr) for lr in TASKS[task][3]])
+  return o.best_arm([_name(task, variant, lr) for lr in TASKS[task][3]],
+                    over_run=task in OVERFITS)
+
+
+def _sample(o, task, arm):
+  return o.best_sample(arm) if task in OVERFITS else o.sample(arm)
 
 
 def _matters(task, variant):
   def rule(o):
     full, ablated = _best(o, task, 'full'), _best(o, task, variant)
-    return verdicts.beats(o.sample(full), o.sample(ablated), TASKS[task][5],
-                          higher_is_better=False)
+    return verdicts.beats(_sample(o, task, full), _sample(o, task, ablated),
+                          TASKS[task][5], higher_is_better=False)
   return rule
 
 
 def _unimportant(task, variant):
   def rule(o):
     full, ablated = _best(o, task, 'full'), _best(o, task, variant)
-    return verdicts.matches(o.sample(ablated), o.sample(full),
+    return verdicts.matches(_sample(o, task, ablated), _sample(o, task, full),
                             o.baseline(full), TASKS[task][5])
   return rule
 
