@@ -117,13 +117,16 @@ class Reference:
 
   `arm` may name several arms, one variant at several learning rates: ours
   is then the best of them (once all have finished), and the table names
-  the setting by `setting`."""
+  the setting by `setting`. With `over_run`, ours is each run's best
+  evaluation rather than its final one (`Outcomes.best_values`), as the
+  claims of a model that overfits within its budget read it."""
 
   arm: str | tuple[str, ...]
   source: str
   value: str
   differs: str
   setting: str = ''
+  over_run: bool = False
 
   @property
   def arms(self) -> tuple[str, ...]:
@@ -449,12 +452,13 @@ def references_table(experiment: Experiment, outcomes: Outcomes) -> str:
   for ref in experiment.references:
     first = experiment.arm(ref.arms[0])
     setting = ref.setting or first.label or first.name
+    values = outcomes.best_values if ref.over_run else outcomes.values
     if len(ref.arms) == 1:
-      ours = _mean_std(outcomes.values(first.name))
+      ours = _mean_std(values(first.name))
     else:
       try:
-        best = outcomes.best_arm(ref.arms)
-        ours = f'{_mean_std(outcomes.values(best))} ({best}, the best)'
+        best = outcomes.best_arm(ref.arms, over_run=ref.over_run)
+        ours = f'{_mean_std(values(best))} ({best}, the best)'
       except NotFinished:
         ours = 'pending'
     lines.append(f'| {setting} | {ref.source} | {ref.value} | {ours} | '

@@ -128,7 +128,11 @@ def test_the_best_arm_by_final_score_or_by_best_score_over_the_run(tmp_path):
   curves = {'steady': [0.5, 0.3, 0.2], 'overfits': [0.4, 0.1, 0.25]}
   arms = tuple(experiment.Arm(name, 'configs/adding.py:cell=gru,runlocal',
                               seeds=1, steps=6) for name in curves)
-  spec = experiment.Experiment(name='toy', metric='eval/mse', arms=arms)
+  references = tuple(experiment.Reference(tuple(curves), 'A paper', '0.3',
+                                          '', over_run=over_run)
+                     for over_run in (False, True))
+  spec = experiment.Experiment(name='toy', metric='eval/mse', arms=arms,
+                               references=references)
   for arm, curve in zip(arms, curves.values()):
     run = tmp_path / 'runs' / arm.name / 'seed=0'
     run.mkdir(parents=True)
@@ -143,6 +147,9 @@ def test_the_best_arm_by_final_score_or_by_best_score_over_the_run(tmp_path):
   assert outcomes.best_arm(list(curves)) == 'steady'
   assert outcomes.best_arm(list(curves), over_run=True) == 'overfits'
   assert outcomes.best_values('overfits') == [0.1]
+  rows = experiment.references_table(spec, outcomes).splitlines()[-2:]
+  assert rows == ['| steady | A paper | 0.3 | 0.2 (steady, the best) |  |',
+                  '| steady | A paper | 0.3 | 0.1 (overfits, the best) |  |']
 
 
 def test_plots_draw_only_finished_runs(tmp_path):

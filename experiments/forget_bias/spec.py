@@ -104,7 +104,8 @@ EXPERIMENT = experiment.Experiment(
         experiment.Reference(
             tuple(f'{task}_{variant}_lr{lr:g}' for lr in TASKS[task][3]),
             SOURCE[task], PAPER[task][variant], DIFFERS[task],
-            setting=f'{variant}, {LABELS[task]}')
+            setting=f'{variant}, {LABELS[task]}',
+            over_run=task in OVERFITS)
         for task in TASKS for variant in VARIANTS),
     plots={f'curves_{task}': tuple(f'{task}_{v}_lr{lr:g}' for v in VARIANTS
                                    for lr in TASKS[task][3])

@@ -103,7 +103,8 @@ EXPERIMENT = experiment.Experiment(
         experiment.Reference(
             tuple(_name(task, variant, lr) for lr in TASKS[task][3]),
             SOURCE[task], PAPER[task][variant], DIFFERS[task],
-            setting=f'{variant}, {LABELS[task]}')
+            setting=f'{variant}, {LABELS[task]}',
+            over_run=task in OVERFITS)
         for task in TASKS for variant in GATES),
     plots={f'curves_{task}': tuple(_name(task, v, lr) for v in GATES
                                    for lr in TASKS[task][3])
