@@ -100,21 +100,25 @@ def test_unroll_equals_python_loop(cell):
   assert_trees_close((ys, carry), (ref_ys, ref_carry))
 
 
+def dropout_and_zoneout(cell):
+  """Variational dropout of the inputs and the state, and zoneout of h (and
+  of the cell states where the cell has them)."""
+  dropout = recurrence.variational_dropout(
+      jax.random.PRNGKey(2), B, D, conftest.HIDDEN, input_rate=0.3,
+      state_rate=0.4)
+  zone = recurrence.zoneout(
+      jax.random.PRNGKey(4), T, B, conftest.HIDDEN, h_rate=0.3,
+      c_rate=0.5 if cell.cell_states else 0.0)
+  return dropout._replace(zone_h=zone.zone_h, zone_c=zone.zone_c)
+
+
 @pytest.mark.parametrize('masked', [False, True], ids=['full', 'padded'])
 @pytest.mark.parametrize('dropped', [False, True], ids=['', 'dropout'])
 def test_unroll_gradients_equal_python_loop(cell, masked, dropped):
   params = conftest.random_params(cell, KEY)
   xs = inputs()
   mask = recurrence.lengths_to_mask(LENGTHS, T) if masked else None
-  dropout = None
-  if dropped:
-    dropout = recurrence.variational_dropout(
-        jax.random.PRNGKey(2), B, D, conftest.HIDDEN, input_rate=0.3,
-        state_rate=0.4)
-    zone = recurrence.zoneout(
-        jax.random.PRNGKey(4), T, B, conftest.HIDDEN, h_rate=0.3,
-        c_rate=0.5 if cell.cell_states else 0.0)
-    dropout = dropout._replace(zone_h=zone.zone_h, zone_c=zone.zone_c)
+  dropout = dropout_and_zoneout(cell) if dropped else None
   carry0 = jax.tree_util.tree_map(
       lambda a: (a + 0.3 if jnp.issubdtype(a.dtype, jnp.floating) else a),
       cell.initial_carry(params, B))
@@ -167,13 +171,7 @@ def test_both_backward_passes_give_the_same_gradients(case):
   params = conftest.random_params(cell, KEY)
   xs = inputs()
   mask = recurrence.lengths_to_mask(LENGTHS, T)
-  dropout = recurrence.variational_dropout(
-      jax.random.PRNGKey(2), B, D, conftest.HIDDEN, input_rate=0.3,
-      state_rate=0.4)
-  zone = recurrence.zoneout(
-      jax.random.PRNGKey(4), T, B, conftest.HIDDEN, h_rate=0.3,
-      c_rate=0.5 if cell.cell_states else 0.0)
-  dropout = dropout._replace(zone_h=zone.zone_h, zone_c=zone.zone_c)
+  dropout = dropout_and_zoneout(cell)
   weight = jax.random.normal(jax.random.PRNGKey(3), (T, B, conftest.HIDDEN))
 
   def loss(run_cell, params, xs, offsets):
