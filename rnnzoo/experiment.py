@@ -118,7 +118,7 @@ class Reference:
   `arm` may name several arms, one variant at several learning rates: ours
   is then the best of them (once all have finished), and the table names
   the setting by `setting`. With `over_run`, ours is each run's best
-  evaluation rather than its final one (`Outcomes.best_values`), as the
+  evaluation rather than its final one (`Outcomes.values`), as the
   claims of a model that overfits within its budget read it."""
 
   arm: str | tuple[str, ...]
@@ -223,22 +223,32 @@ class Outcomes:
     self.experiment.arm(arm)
     return self.frame[self.frame['arm'] == arm]
 
-  def values(self, arm: str, metric: str | None = None) -> list[float]:
+  def values(self, arm: str, metric: str | None = None, *,
+             over_run: bool = False) -> list[float]:
     """The final `metric` of each seed of `arm` that finished (status
-    done), in seed order."""
+    done), in seed order; with `over_run`, each seed's best `metric` of any
+    evaluation during the run (the lowest, or the highest if higher is
+    better), for a model that overfits within its budget."""
     metric = metric or self.metric_of(arm)
     done = self.runs(arm)
     done = done[done['status'] == 'done'].sort_values('seed')
+    if over_run:
+      pick = max if self.higher_is_better() else min
+      logged = [[row[metric] for row in rundir.read_metrics(
+          os.path.join(self.root, run)) if metric in row]
+                for run in done['run']]
+      return [float(pick(values)) for values in logged if values]
     if metric not in done:
       return []
     return [float(v) for v in done[metric] if not pd.isna(v)]
 
-  def sample(self, arm: str, metric: str | None = None) -> verdicts.Sample:
-    """The arm's seeds as a `verdicts.Sample`; a ValueError (which the
+  def sample(self, arm: str, metric: str | None = None, *,
+             over_run: bool = False) -> verdicts.Sample:
+    """The arm's `values` as a `verdicts.Sample`; NotFinished (which the
     report turns into 'not run') until `arm` has finished all its seeds."""
-    values = self.values(arm, metric)
     self.check_finished(arm)
-    return verdicts.Sample(self.experiment.arm(arm).label or arm, values)
+    return verdicts.Sample(self.experiment.arm(arm).label or arm,
+                           self.values(arm, metric, over_run=over_run))
 
   def check_finished(self, arm: str) -> None:
     """NotFinished unless every seed of `arm` is done or diverged."""
@@ -248,40 +258,16 @@ class Outcomes:
       raise NotFinished(f'arm {arm!r} has finished {final} of its '
                         f'{expected} seeds')
 
-  def best_values(self, arm: str, metric: str | None = None) -> list[float]:
-    """Per finished seed of `arm`, the best `metric` of any evaluation
-    during the run (the lowest, or the highest if higher is better)."""
-    metric = metric or self.metric_of(arm)
-    runs = self.runs(arm)
-    runs = runs[runs['status'] == 'done'].sort_values('seed')
-    pick = max if self.higher_is_better() else min
-    found = []
-    for run in runs['run']:
-      logged = [row[metric] for row in rundir.read_metrics(
-          os.path.join(self.root, run)) if metric in row]
-      if logged:
-        found.append(float(pick(logged)))
-    return found
-
-  def best_sample(self, arm: str, metric: str | None = None
-                  ) -> verdicts.Sample:
-    """`best_values` as a `verdicts.Sample`; NotFinished until `arm` has
-    finished all its seeds."""
-    self.check_finished(arm)
-    return verdicts.Sample(self.experiment.arm(arm).label or arm,
-                           self.best_values(arm, metric))
-
   def best_arm(self, arms, metric: str | None = None, *,
                over_run: bool = False) -> str:
     """Of `arms` (e.g. one setting at several learning rates), the one whose
     mean `metric` over seeds is best: of the final scores, or with
-    `over_run` of each run's best evaluation (`best_values`, for a model
-    that overfits within its budget); NotFinished until all have finished
-    their seeds."""
+    `over_run` of each run's best evaluation (see `values`); NotFinished
+    until all have finished their seeds."""
     means = {}
     for arm in arms:
       self.check_finished(arm)
-      values = (self.best_values if over_run else self.values)(arm, metric)
+      values = self.values(arm, metric, over_run=over_run)
       if values:
         means[arm] = float(np.mean(values))
     if not means:
@@ -452,7 +438,7 @@ def references_table(experiment: Experiment, outcomes: Outcomes) -> str:
   for ref in experiment.references:
     first = experiment.arm(ref.arms[0])
     setting = ref.setting or first.label or first.name
-    values = outcomes.best_values if ref.over_run else outcomes.values
+    values = lambda arm: outcomes.values(arm, over_run=ref.over_run)
     if len(ref.arms) == 1:
       ours = _mean_std(values(first.name))
     else:

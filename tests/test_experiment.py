@@ -146,7 +146,7 @@ def test_the_best_arm_by_final_score_or_by_best_score_over_the_run(tmp_path):
   outcomes = experiment.Outcomes(spec, str(tmp_path / 'runs'))
   assert outcomes.best_arm(list(curves)) == 'steady'
   assert outcomes.best_arm(list(curves), over_run=True) == 'overfits'
-  assert outcomes.best_values('overfits') == [0.1]
+  assert outcomes.values('overfits', over_run=True) == [0.1]
   rows = experiment.references_table(spec, outcomes).splitlines()[-2:]
   assert rows == ['| steady | A paper | 0.3 | 0.2 (steady, the best) |  |',
                   '| steady | A paper | 0.3 | 0.1 (overfits, the best) |  |']

@@ -41,14 +41,12 @@ def _best(o, task, variant):
                     over_run=task in OVERFITS)
 
 
-def _sample(o, task, arm):
-  return o.best_sample(arm) if task in OVERFITS else o.sample(arm)
-
-
 def _matters(task, variant):
   def rule(o):
     full, ablated = _best(o, task, 'full'), _best(o, task, variant)
-    return verdicts.beats(_sample(o, task, full), _sample(o, task, ablated),
+    over_run = task in OVERFITS
+    return verdicts.beats(o.sample(full, over_run=over_run),
+                          o.sample(ablated, over_run=over_run),
                           TASKS[task][5], higher_is_better=False)
   return rule
 
@@ -56,7 +54,9 @@ def _matters(task, variant):
 def _unimportant(task, variant):
   def rule(o):
     full, ablated = _best(o, task, 'full'), _best(o, task, variant)
-    return verdicts.matches(_sample(o, task, ablated), _sample(o, task, full),
+    over_run = task in OVERFITS
+    return verdicts.matches(o.sample(ablated, over_run=over_run),
+                            o.sample(full, over_run=over_run),
                             o.baseline(full), TASKS[task][5])
   return rule
 

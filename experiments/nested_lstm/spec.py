@@ -24,7 +24,8 @@ def _nested_beats_stacked(o):
   """On the best validation score of each run (as the paper reports the
   test score at the best validation one): both models overfit the small
   corpus within the budget."""
-  return verdicts.beats(o.best_sample('nested'), o.best_sample('lstm_2x'),
+  return verdicts.beats(o.sample('nested', over_run=True),
+                        o.sample('lstm_2x', over_run=True),
                         METRIC, higher_is_better=False)
 
 
