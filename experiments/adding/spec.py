@@ -1,6 +1,7 @@
 """The adding problem at T = 100, 500 and 1000 (Li et al. 2018, IndRNN,
 section 5.1 and Fig. 2; the uRNN paper, section 5.2)."""
 
+from experiments import authors
 from rnnzoo import experiment
 from rnnzoo import verdicts
 
@@ -35,7 +36,6 @@ def _arm(cell, length, steps, seeds=3, size=None, **overrides):
 ZOO_T100 = {'mingru': (90, 2), 'minlstm': (73, 2), 'qrnn': (52, 2),
             'sru': (73, 2), 'exprnn': (180, 1), 'nested_lstm': (37, 1),
             'mist': (88, 1), 'jordan': (91, 1), 'scrn': (140, 1)}
-ZOO_OVERRIDES = {'qrnn': {'cell.window': 2}}
 # At T = 500, the newer cells that left the baseline at T = 100, at the same
 # sizes and training, for the IndRNN's 5,000 steps.
 ZOO_T500 = ('mingru', 'minlstm', 'qrnn', 'sru', 'exprnn', 'mist')
@@ -63,10 +63,10 @@ ARMS = (
           for length, rate in IRNN_RATE.items()
           for cell in IRNN_RELATIVES) + tuple(
               _arm(cell, 100, 2000, seeds=5, size=size,
-                   **ZOO_OVERRIDES.get(cell, {}))
+                   **authors.options(cell))
               for cell, size in ZOO_T100.items()) + tuple(
                   _arm(cell, 500, 5000, size=ZOO_T100[cell],
-                       **ZOO_OVERRIDES.get(cell, {})) for cell in ZOO_T500)
+                       **authors.options(cell)) for cell in ZOO_T500)
 
 
 def _solves(arm):

@@ -1,6 +1,7 @@
 """Copying memory at T = 100 and 500 (Arjovsky et al. 2016, uRNN, section
 5.1; Chang et al. 2017, Dilated RNN, section 4.1)."""
 
+from experiments import authors
 from rnnzoo import experiment
 from rnnzoo import verdicts
 
@@ -20,11 +21,9 @@ BEATS = 0.9
 # 3%) and trained as it is; the cells linear in their state two layers deep,
 # the QRNN over two steps, as in the adding table. The expRNN's skew
 # parameter learns at a tenth of the rate, as its authors train it.
-EXPRNN_SKEW = {'optim.lr_scale': 0.1, 'optim.lr_scale_params': '(^|/)a$'}
 ZOO = {'mingru': (58, 2), 'minlstm': (46, 2), 'qrnn': (32, 2),
        'sru': (45, 2), 'exprnn': (112, 1), 'nested_lstm': (24, 1),
        'mist': (56, 1), 'jordan': (60, 1), 'scrn': (90, 1)}
-ZOO_OVERRIDES = {'qrnn': {'cell.window': 2}, 'exprnn': EXPRNN_SKEW}
 
 # T = 1000 as the expRNN's authors run it (lezcano/expRNN, 1_copying.py):
 # 190 units, batch 128, 4,000 steps, RMSProp (decay 0.99) 2e-4 and 2e-5 on
@@ -45,7 +44,7 @@ def _zoo_arm(cell):
   hidden, layers = ZOO[cell]
   return experiment.Arm(
       f'{cell}_T100', f'configs/copy.py:cell={cell},hidden={hidden},'
-      f'layers={layers},delay=100', ZOO_OVERRIDES.get(cell, {}), seeds=3,
+      f'layers={layers},delay=100', authors.options(cell), seeds=3,
       steps=20_000,
       label=f'{cell} ({layers} x {hidden})' if layers > 1 else
       f'{cell} ({hidden})')
@@ -54,7 +53,7 @@ def _zoo_arm(cell):
 def _t1000_arms():
   yield experiment.Arm(
       'exprnn_T1000', 'configs/copy.py:cell=exprnn,hidden=190,delay=1000',
-      {**T1000, **EXPRNN_SKEW, 'optim.lr': 2e-4}, seeds=3, steps=4000,
+      {**T1000, **authors.options('exprnn'), 'optim.lr': 2e-4}, seeds=3, steps=4000,
       label='exprnn (190), T = 1000')
   for lr in LSTM_T1000_RATES:
     yield experiment.Arm(

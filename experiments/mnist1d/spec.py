@@ -1,5 +1,6 @@
 """MNIST-1D in order and with its positions shuffled (Greydanus 2020)."""
 
+from experiments import authors
 from rnnzoo import experiment
 from rnnzoo import verdicts
 
@@ -15,8 +16,6 @@ ZOO = {'exprnn': (153, 1), 'nested_lstm': (32, 1), 'mist': (76, 1),
        'jordan': (79, 1), 'scrn': (120, 1), 'rin': (110, 1),
        'nprnn': (110, 1)}
 SIZES = {**CLASSIC, **PARALLEL, **ZOO}
-# The QRNN's input convolution over two steps, as Bradbury et al. use it.
-OVERRIDES = {'qrnn': {'cell.window': 2}}
 STEPS = 3000
 SEEDS = 5  # a run costs about a minute
 
@@ -28,7 +27,7 @@ def _arm(cell, shuffle):
   size = f'{layers} x {hidden}' if layers > 1 else f'{hidden}'
   return experiment.Arm(
       name, f'configs/mnist1d.py:cell={cell},hidden={hidden}{depth},'
-      f'shuffle={shuffle}', OVERRIDES.get(cell, {}), seeds=SEEDS, steps=STEPS,
+      f'shuffle={shuffle}', authors.options(cell), seeds=SEEDS, steps=STEPS,
       label=f'{cell} ({size}), ' + ('shuffled' if shuffle else 'in order'))
 
 
