@@ -335,10 +335,40 @@ def run(experiment: Experiment, root: str, folder: str, *, workers: int = 1,
   (`copy_identical_runs`). The gate ablation's full LSTM on the character
   LM, for one, is the forget-bias experiment's LSTM with bias 1.
   """
+  stale = stale_runs(experiment, root, folder)
+  if stale:
+    raise ValueError(
+        f'{runs_dir(folder)} holds runs that are not runs of their arm as the '
+        f'spec declares it now: {"; ".join(stale[:5])}. Delete them to train '
+        'them again, or restore the spec they were run with')
   chosen = points(experiment, root, arms)
   siblings = os.path.dirname(os.path.abspath(folder))
   copy_identical_runs(chosen, runs_dir(folder), siblings)
   return sweep.run_points(chosen, runs_dir(folder), workers=workers)
+
+
+def stale_runs(experiment: Experiment, root: str, folder: str) -> list[str]:
+  """'arm/seed=n: what differs' for each run in the folder's runs whose
+  config.json is not the config its arm declares now (the spec changed
+  after it ran), and 'arm/seed=n: no arm declares it' for a run of an arm
+  or seed the spec no longer has. A table read from such runs would not be
+  what the spec says it is."""
+  declared = {p.name: json.loads(p.config.to_json())
+              for p in points(experiment, root)}
+  runs = runs_dir(folder)
+  found = []
+  for config_path in sorted(glob.glob(os.path.join(runs, '*', 'seed=*',
+                                                   rundir.CONFIG))):
+    run_dir = os.path.dirname(config_path)
+    name = os.path.relpath(run_dir, runs)
+    if name not in declared:
+      found.append(f'{name}: no arm declares it')
+      continue
+    differs = rundir.differences(rundir.read_config(run_dir).to_dict(),
+                                 declared[name])
+    if differs:
+      found.append(f'{name}: {", ".join(differs)}')
+  return found
 
 
 def copy_identical_runs(chosen: list[sweep.Point], runs: str,

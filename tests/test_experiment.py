@@ -197,18 +197,26 @@ def test_every_experiment_is_a_spec_whose_configs_build(name):
 
 @pytest.mark.parametrize('name', experiments.names())
 def test_committed_runs_are_runs_of_their_arms(name):
-  spec = experiments.load(name)
-  runs = experiment.runs_dir(experiments.folder(name))
-  try:
-    found = rundir.find_runs(runs)
-  except ValueError:
-    pytest.skip(f'{name} has no runs yet')
-  for run in found:
-    arm_name, seed = os.path.relpath(run, runs).split(os.sep)
-    config = spec.arm(arm_name).configs(ROOT)[int(seed.split('=')[1])]
-    committed = rundir.read_config(run)
-    assert not rundir.differences(committed.to_dict(),
-                                  json.loads(config.to_json())), run
+  assert experiment.stale_runs(experiments.load(name), ROOT,
+                               experiments.folder(name)) == []
+
+
+def test_runs_of_a_changed_spec_are_refused_not_skipped(tmp_path):
+  """A finished run whose arm has changed since would otherwise be skipped
+  as done and read into the tables as if it were a run of the new arm."""
+  spec = _spec(seeds=1)
+  experiment.run(spec, ROOT, str(tmp_path))
+  arm = dataclasses.replace(spec.arms[0], overrides={'optim.lr': 1e-2})
+  changed = dataclasses.replace(spec, arms=(arm,))
+  assert experiment.stale_runs(changed, ROOT, str(tmp_path)) == [
+      f'gru_short{os.sep}seed=0: optim.lr: 0.003 there, 0.01 here']
+  with pytest.raises(ValueError, match=r'gru_short.seed=0: optim.lr: 0.003 '
+                     'there, 0.01 here'):
+    experiment.run(changed, ROOT, str(tmp_path))
+  fewer = dataclasses.replace(spec, arms=(dataclasses.replace(
+      spec.arms[0], name='gru_other'),))
+  assert experiment.stale_runs(fewer, ROOT, str(tmp_path)) == [
+      f'gru_short{os.sep}seed=0: no arm declares it']
 
 
 def test_an_override_with_a_pipe_stays_in_its_column(tmp_path):
