@@ -16,9 +16,10 @@ from rnnzoo import experiment
 README = os.path.join(experiments.ROOT, 'README.md')
 
 
-def _cell_table(specs) -> str:
+def cell_table(specs, folder=experiments.folder) -> str:
   """Cells down, the experiments' headline columns across: mean ± std over
-  seeds of the finished runs, and the trivial baseline."""
+  seeds of the finished runs, and the trivial baseline. specs: [(name,
+  Experiment)]; folder(name) is where each keeps its runs."""
   columns = [(name, spec, column) for name, spec in specs
              for column in spec.columns]
   if not columns:
@@ -28,13 +29,13 @@ def _cell_table(specs) -> str:
                        for name, _, c in columns]
   lines = ['| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)]
   outcomes = {name: experiment.Outcomes(spec, experiment.runs_dir(
-      experiments.folder(name))) for name, spec in specs}
+      folder(name))) for name, spec in specs}
   baselines = ['trivial baseline']
   for name, spec, column in columns:
     found = ''
     for arm in column.arms.values():
       try:
-        found = f'{outcomes[name].baseline(arm):.3g}'
+        found = f'{outcomes[name].baseline(_first(arm)):.3g}'
         break
       except experiment.NotFinished:
         continue
@@ -42,7 +43,11 @@ def _cell_table(specs) -> str:
   for cell in rows:
     cells = [f'`{cell}`']
     for name, spec, column in columns:
-      arm = column.arms.get(cell)
+      declared = column.arms.get(cell)
+      arm = _shown(outcomes[name], declared)
+      if declared and not arm:
+        cells.append('pending')
+        continue
       values = outcomes[name].values(arm) if arm else []
       seeds = spec.arm(arm).seeds if arm else 0
       cells.append(f'{np.mean(values):.3g} ± {np.std(values, ddof=1):.2g} '
@@ -54,9 +59,24 @@ def _cell_table(specs) -> str:
   return '\n'.join(lines)
 
 
+def _first(arms: str | tuple[str, ...]) -> str:
+  return arms if isinstance(arms, str) else arms[0]
+
+
+def _shown(outcomes, arms: str | tuple[str, ...] | None) -> str | None:
+  """The arm a column shows: the one named, or the best of several (None
+  until all of them have finished)."""
+  if arms is None or isinstance(arms, str):
+    return arms
+  try:
+    return outcomes.best_arm(arms)
+  except experiment.NotFinished:
+    return None
+
+
 def results_section() -> str:
   specs = [(name, experiments.load(name)) for name in experiments.names()]
-  table = _cell_table(specs)
+  table = cell_table(specs)
   lines = []
   for name, spec in specs:
     for claim, verdict in experiment.verdicts_of(spec,

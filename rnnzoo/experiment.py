@@ -135,10 +135,12 @@ class Reference:
 
 @dataclasses.dataclass(frozen=True)
 class Column:
-  """A column of README.md's table of cells: {cell: arm} at one setting."""
+  """A column of README.md's table of cells: {cell: arm} at one setting. An
+  arm may be a tuple (one setting at several learning rates): the column
+  shows the best of them once all have finished."""
 
   title: str
-  arms: Mapping[str, str]
+  arms: Mapping[str, str | tuple[str, ...]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,8 +185,9 @@ class Experiment:
       for name in arms:
         self.arm(name)
     for column in self.columns:
-      for name in column.arms.values():
-        self.arm(name)
+      for arms in column.arms.values():
+        for name in (arms,) if isinstance(arms, str) else arms:
+          self.arm(name)
     for reference in self.references:
       for name in reference.arms:
         self.arm(name)

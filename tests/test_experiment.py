@@ -8,6 +8,7 @@ import os
 import pytest
 
 import experiments
+from experiments import readme
 from rnnzoo import assembly
 from rnnzoo import experiment
 from rnnzoo import rundir
@@ -249,6 +250,26 @@ def test_a_reference_over_several_arms_shows_the_best_of_them(tmp_path):
   assert experiment.references_table(spec, outcomes).splitlines()[-1] == (
       f'| GRU, best | A paper | 0.5 | {finals[best]:.4g} ({best}, the best) '
       '| everything |')
+
+
+def test_a_column_over_several_arms_shows_the_best_once_all_finished(
+    tmp_path):
+  arms = tuple(experiment.Arm(f'gru_lr{lr:g}', 'configs/adding.py:cell=gru,'
+                              'runlocal', {'optim.lr': lr}, seeds=1, steps=6,
+                              evaluations=1)
+               for lr in (1e-3, 1e-2))
+  column = experiment.Column('adding, MSE', {
+      'gru': tuple(a.name for a in arms)})
+  spec = experiment.Experiment(name='toy', metric='eval/mse', arms=arms,
+                               columns=(column,))
+  row = lambda: readme.cell_table([('toy', spec)],
+                                  lambda name: str(tmp_path)).splitlines()[2]
+  experiment.run(spec, ROOT, str(tmp_path), arms=(arms[0].name,))
+  assert row() == '| `gru` | pending |'
+  experiment.run(spec, ROOT, str(tmp_path))
+  outcomes = experiment.Outcomes(spec, str(tmp_path / 'runs'))
+  best = min(outcomes.values(a.name)[0] for a in arms)
+  assert row() == f'| `gru` | {best:.3g} (1/1) |'
 
 
 def test_a_reference_to_an_arm_that_does_not_exist_is_refused():

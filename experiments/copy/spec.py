@@ -53,7 +53,8 @@ def _zoo_arm(cell):
 def _t1000_arms():
   yield experiment.Arm(
       'exprnn_T1000', 'configs/copy.py:cell=exprnn,hidden=190,delay=1000',
-      {**T1000, **authors.options('exprnn'), 'optim.lr': 2e-4}, seeds=3, steps=4000,
+      {**T1000, **authors.options('exprnn'), 'optim.lr': 2e-4}, seeds=3,
+      steps=4000,
       label='exprnn (190), T = 1000')
   for lr in LSTM_T1000_RATES:
     yield experiment.Arm(
@@ -138,6 +139,15 @@ EXPERIMENT = experiment.Experiment(
                              'converges to zero cross-entropy at L = 1000 '
                              '(a curve)', 'their code\'s setup; their '
                              'figure was not checked here'),
+        experiment.Reference(tuple(f'lstm_T1000_lr{lr:g}'
+                                   for lr in LSTM_T1000_RATES),
+                             'Lezcano-Casado & Martinez-Rubio 2019, copying '
+                             'problem (a figure)', 'the LSTM stays at the '
+                             'memoryless baseline at L = 1000 (a curve)',
+                             'as many parameters as their expRNN here (67 '
+                             'units), the better of two rates; their LSTM\'s '
+                             'size and the figure were not checked here',
+                             setting='lstm, T = 1000, best rate'),
     ),
     plots={'curves': ('lstm_T100', 'lstm_T100_60k', 'vanilla_T100',
                       'dilated_T500'),
@@ -150,5 +160,7 @@ EXPERIMENT = experiment.Experiment(
              experiment.Column('copy T=500, CE', {
                  'dilated': 'dilated_T500'}),
              experiment.Column('copy T=1000, CE', {
-                 'exprnn': 'exprnn_T1000', 'lstm': 'lstm_T1000_lr0.001'})),
+                 'exprnn': 'exprnn_T1000',
+                 'lstm': tuple(f'lstm_T1000_lr{lr:g}'
+                               for lr in LSTM_T1000_RATES)})),
 )

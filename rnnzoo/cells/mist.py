@@ -13,8 +13,10 @@ class MIST(base.Cell):
   """MIST RNN (DiPietro, Rupprecht, Navab & Hager 2018, "Analyzing and
   exploiting NARX recurrent neural networks for long-term dependencies",
   ICLR workshop; arXiv:1702.07805), in the form of the authors' code
-  (rdipietro/mist-rnns, layers.py MISTLayer): a NARX-style RNN whose state
-  reads the states d_1, ..., d_n steps back (delays, 1, 2, 4, ..., 128 by
+  (rdipietro/mist-rnns, layers.py MISTLayer): a NARX RNN (Lin, Horne, Tino
+  & Giles 1996, "Learning long-term dependencies in NARX recurrent neural
+  networks", IEEE TNN 7(6)) whose state reads the states d_1, ..., d_n
+  steps back (delays, 1, 2, 4, ..., 128 by
   default) through one attention-like mixture shared by all units,
 
     a_t = softmax(x_t W_x[:, a] + h_{t-1} W_h[:, a] + b_a)     [B, n]
