@@ -7,6 +7,7 @@ import pytest
 from experiments import ROOT
 from experiments.adding import spec as adding
 from experiments.copy import spec as copy
+from experiments.mnist1d import spec as mnist1d
 from rnnzoo import models
 from rnnzoo import tasks
 
@@ -15,7 +16,7 @@ def _num_params(experiment, arm):
   config = experiment.arm(arm).configs(ROOT)[0]
   task = tasks.get(**dict(config.task))
   net = models.of(config).build(config, task)
-  batch = task.sample(jax.random.PRNGKey(0), 2)
+  batch = task.prepare(task.eval_items(0, 2)[0], 2)
   shapes = jax.eval_shape(lambda: net.init(jax.random.PRNGKey(0), batch,
                                            train=True))
   return net.num_params(shapes)
@@ -26,7 +27,9 @@ def _num_params(experiment, arm):
 ZOO_ARMS = ([(adding.EXPERIMENT, f'{cell}_T100', 'irnn_T100', 16_897, 0.02)
              for cell in sorted(adding.ZOO_T100)] +
             [(copy.EXPERIMENT, f'{cell}_T100', 'lstm_T100', 8_529, 0.03)
-             for cell in sorted(copy.ZOO)])
+             for cell in sorted(copy.ZOO)] +
+            [(mnist1d.EXPERIMENT, f'{cell}_plain', 'vanilla_plain', 13_430,
+              0.035) for cell in sorted(mnist1d.SIZES)])
 
 
 @pytest.mark.parametrize('experiment,arm,reference,count,margin', ZOO_ARMS,

@@ -15,20 +15,35 @@ PARALLEL = {'mingru': (78, 2), 'minlstm': (64, 2), 'qrnn': (45, 2),
 ZOO = {'exprnn': (153, 1), 'nested_lstm': (32, 1), 'mist': (76, 1),
        'jordan': (79, 1), 'scrn': (120, 1), 'rin': (110, 1),
        'nprnn': (110, 1)}
-SIZES = {**CLASSIC, **PARALLEL, **ZOO}
+# The layer-normalised GRU and LSTM (Ba et al. 2016, the joint form of
+# their code), sized to the same count with their gains and biases.
+LAYER_NORM = {'lngru': ('gru', 62), 'lnlstm': ('lstm', 54)}
+SIZES = {**CLASSIC, **PARALLEL, **ZOO,
+         **{name: (hidden, 1) for name, (_, hidden) in LAYER_NORM.items()}}
 STEPS = 3000
 SEEDS = 5  # a run costs about a minute
 
 
-def _arm(cell, shuffle):
-  name = f'{cell}_' + ('shuffled' if shuffle else 'plain')
-  hidden, layers = SIZES[cell]
+def _arm(row, shuffle):
+  """row: a cell, or a layer-normalised one (LAYER_NORM)."""
+  name = f'{row}_' + ('shuffled' if shuffle else 'plain')
+  hidden, layers = SIZES[row]
+  cell, overrides, label = row, authors.options(row), row
+  if row in LAYER_NORM:
+    cell = LAYER_NORM[row][0]
+    overrides, label = {'cell.norm': 'layer'}, f'{cell}, layer norm'
   depth = f',layers={layers}' if layers > 1 else ''
   size = f'{layers} x {hidden}' if layers > 1 else f'{hidden}'
   return experiment.Arm(
       name, f'configs/mnist1d.py:cell={cell},hidden={hidden}{depth},'
-      f'shuffle={shuffle}', authors.options(cell), seeds=SEEDS, steps=STEPS,
-      label=f'{cell} ({size}), ' + ('shuffled' if shuffle else 'in order'))
+      f'shuffle={shuffle}', overrides, seeds=SEEDS, steps=STEPS,
+      label=f'{label} ({size}), ' + ('shuffled' if shuffle else 'in order'))
+
+
+def _row(name):
+  """Its row in README.md's table of cells, as the adding table names it."""
+  return (f'{LAYER_NORM[name][0]} norm=layer' if name in LAYER_NORM
+          else name)
 
 
 def _mlp_arm(shuffle):
@@ -134,8 +149,8 @@ EXPERIMENT = experiment.Experiment(
                                 'GRU shuffled': 0.57, 'MLP shuffled': 0.68}},
     columns=(
         experiment.Column('MNIST-1D, accuracy', {
-            cell: f'{cell}_plain' for cell in SIZES}),
+            _row(cell): f'{cell}_plain' for cell in SIZES}),
         experiment.Column('MNIST-1D shuffled, accuracy', {
-            cell: f'{cell}_shuffled' for cell in SIZES}),
+            _row(cell): f'{cell}_shuffled' for cell in SIZES}),
     ),
 )
