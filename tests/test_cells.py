@@ -607,15 +607,19 @@ def test_jordan_with_an_identity_output_layer_is_the_elman_rnn():
 
 
 def test_jordan_past_reaches_the_present_only_through_the_outputs():
-  # With the output layer fixed (w_y = 0), y_t = out(b_y) whatever the
-  # inputs: the hidden layer of one step never reaches the next.
+  # Without the context's weights (w_s = 0) each output is a function of its
+  # own step's input: a hidden layer carried from step to step would still
+  # reach it.
   cell = cells.get('jordan', hidden_units=4)
   params = conftest.random_params(cell, KEY)
-  params = params | {'w_y': jnp.zeros_like(params['w_y'])}
+  params = params | {'w_s': jnp.zeros_like(params['w_s']),
+                     'b_y': jax.random.normal(KEY, params['b_y'].shape)}
   xs = jax.random.normal(jax.random.PRNGKey(1), (5, 2, 3))
   ys, _ = recurrence.unroll(cell, params, xs)
-  np.testing.assert_allclose(ys, jnp.broadcast_to(
-      jax.nn.sigmoid(params['b_y']), ys.shape), atol=1e-6)
+  p = {k: np.asarray(v, np.float64) for k, v in params.items()}
+  units = 1 / (1 + np.exp(-(np.asarray(xs, np.float64) @ p['w_x'] + p['b'])))
+  np.testing.assert_allclose(
+      ys, 1 / (1 + np.exp(-(units @ p['w_y'] + p['b_y']))), atol=1e-6)
 
 
 # ----------------------------------------------------------------------------
