@@ -59,9 +59,14 @@ def _read_json(file_path: str, default=None):
 
 
 def write_json(file_path: str, value) -> None:
-  """Writes atomically: a crash never leaves half a file."""
+  _write_atomically(file_path, json.dumps(value, indent=2))
+
+
+def _write_atomically(file_path: str, text: str) -> None:
+  """Through a temporary file: neither a crash nor a reader at the same
+  moment (a sweep looking at the folder) ever sees half a file."""
   with open(file_path + '.tmp', 'w') as f:
-    json.dump(value, f, indent=2)
+    f.write(text)
   os.replace(file_path + '.tmp', file_path)
 
 
@@ -87,8 +92,7 @@ def _read_config_json(workdir: str) -> dict | None:
 
 
 def write_config(workdir: str, config: ml_collections.ConfigDict) -> None:
-  with open(path(workdir, CONFIG), 'w') as f:
-    f.write(config.to_json(indent=2))
+  _write_atomically(path(workdir, CONFIG), config.to_json(indent=2))
 
 
 def differences(previous: dict, current: dict, prefix: str = '') -> list[str]:
