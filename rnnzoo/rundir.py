@@ -124,8 +124,11 @@ def _is_off(value) -> bool:
 
 def prepare(workdir: str, config: ml_collections.ConfigDict,
             overwrite: bool) -> None:
-  """Creates `workdir`; refuses one that holds a run of another config
-  unless `overwrite`, in which case that run's files are removed."""
+  """Creates `workdir`; refuses one that holds a run of another config, or
+  checkpoints without the config.json that says what they are a run of
+  (left behind when a run's small files were deleted: the train loop writes
+  config.json before any checkpoint), unless `overwrite`, in which case
+  that run's files are removed."""
   try:
     os.makedirs(workdir, exist_ok=True)
     probe = path(workdir, '.write_test')
@@ -137,15 +140,17 @@ def prepare(workdir: str, config: ml_collections.ConfigDict,
                      f'{error.strerror}') from None
   previous = _read_config_json(workdir)
   if previous is None:
-    return
-  found = differences(previous, json.loads(config.to_json()))
-  if not found:
-    return
+    if not os.path.isdir(path(workdir, CHECKPOINTS)):
+      return
+    found = f'checkpoints of an unknown config: it has no {CONFIG}'
+  else:
+    found = '; '.join(differences(previous, json.loads(config.to_json()))[:5])
+    if not found:
+      return
+    found = f'a run of a different config ({found})'
   if not overwrite:
-    raise ValueError(
-        f'workdir={workdir!r} holds a run of a different config '
-        f'({"; ".join(found[:5])}): pass --overwrite to replace it, or '
-        'choose another workdir')
+    raise ValueError(f'workdir={workdir!r} holds {found}: pass --overwrite to '
+                     'replace it, or choose another workdir')
   for name in (CHECKPOINTS, TENSORBOARD, DIAGNOSTICS):
     shutil.rmtree(path(workdir, name), ignore_errors=True)
   for name in (METRICS, RESULTS, ARTIFACTS):

@@ -52,6 +52,19 @@ def test_prepare_refuses_another_config_and_replaces_it_when_told(tmp_path):
   assert rundir.read_results(str(tmp_path)) is None
 
 
+def test_prepare_refuses_checkpoints_without_their_config(tmp_path):
+  """What is left when a run's committed files are deleted but its ignored
+  checkpoints are not: resuming from them would give a run of whatever
+  config they were made with."""
+  (tmp_path / rundir.CHECKPOINTS / '2000').mkdir(parents=True)
+  config = ml_collections.ConfigDict({'seed': 0, 'num_steps': 5})
+  with pytest.raises(ValueError, match=r'holds checkpoints of an unknown '
+                     r'config: it has no config.json: pass --overwrite'):
+    rundir.prepare(str(tmp_path), config, overwrite=False)
+  rundir.prepare(str(tmp_path), config, overwrite=True)
+  assert not (tmp_path / rundir.CHECKPOINTS).exists()
+
+
 def test_results_with_an_unknown_status_are_refused(tmp_path):
   with pytest.raises(ValueError, match=r"status='finished' is not allowed"):
     rundir.write_results(str(tmp_path), {'status': 'finished'})
