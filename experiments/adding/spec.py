@@ -53,6 +53,9 @@ IRNN_RATE = {100: 1e-4, 500: 1e-5}
 # cells trained the same way: the GRU's own arm, and an LSTM trained as the
 # GRU (its headline arm above is trained as the IndRNN authors do).
 LAYER_NORM = {'lngru': 'gru', 'lnlstm': 'lstm'}
+# The expRNN also runs with one learning rate for all its parameters at
+# T = 100; its row in the table shows the better of its two settings.
+EXPRNN_T100 = ('exprnn_T100', 'exprnn_one_rate_T100')
 
 
 ARMS = (
@@ -80,7 +83,9 @@ ARMS = (
                                 **{'cell.norm': 'layer'})
                            for name, cell in LAYER_NORM.items()) + (
     _arm('lstm', 100, 2000, seeds=5, name='lstm_as_gru',
-         label='lstm, trained as the gru'),)
+         label='lstm, trained as the gru'),
+    _arm('exprnn', 100, 2000, seeds=5, size=ZOO_T100['exprnn'],
+         name='exprnn_one_rate', label='exprnn, one learning rate'))
 
 
 def _solves(arm):
@@ -194,7 +199,8 @@ EXPERIMENT = experiment.Experiment(
     plots={'curves_T100': ('lstm_T100', 'indrnn_T100', 'gru_T100',
                            'vanilla_T100', 'irnn_T100', 'nprnn_T100',
                            'rin_T100'),
-           'curves_zoo_T100': tuple(f'{cell}_T100' for cell in ZOO_T100),
+           'curves_zoo_T100': tuple(f'{cell}_T100' for cell in ZOO_T100) +
+                              ('exprnn_one_rate_T100',),
            'curves_layer_norm_T100': ('gru_T100', 'lngru_T100',
                                       'lstm_as_gru_T100', 'lnlstm_T100'),
            'curves_zoo_T500': tuple(f'{cell}_T500' for cell in
@@ -207,6 +213,7 @@ EXPERIMENT = experiment.Experiment(
             'vanilla': 'vanilla_T100', 'irnn': 'irnn_T100',
             'nprnn': 'nprnn_T100', 'rin': 'rin_T100',
             **{cell: f'{cell}_T100' for cell in ZOO_T100},
+            'exprnn': EXPRNN_T100,
             **{f'{cell} norm=layer': f'{name}_T100'
                for name, cell in LAYER_NORM.items()}}),
         experiment.Column('adding T=500, MSE', {

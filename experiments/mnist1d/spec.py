@@ -15,35 +15,49 @@ PARALLEL = {'mingru': (78, 2), 'minlstm': (64, 2), 'qrnn': (45, 2),
 ZOO = {'exprnn': (153, 1), 'nested_lstm': (32, 1), 'mist': (76, 1),
        'jordan': (79, 1), 'scrn': (120, 1), 'rin': (110, 1),
        'nprnn': (110, 1)}
-# The layer-normalised GRU and LSTM (Ba et al. 2016, the joint form of
-# their code), sized to the same count with their gains and biases.
-LAYER_NORM = {'lngru': ('gru', 62), 'lnlstm': ('lstm', 54)}
+# Variants of a cell, each an arm of its own: {name: (cell, hidden size,
+# overrides, label, its row in README.md's table of cells)}. The layer-
+# normalised GRU and LSTM (Ba et al. 2016, the joint form of their code) are
+# sized to the same count with their gains and biases. The expRNN also runs
+# with one learning rate for all its parameters, and its row shows the
+# better of its two settings.
+VARIANTS = {
+    'lngru': ('gru', 62, {'cell.norm': 'layer'}, 'gru, layer norm',
+              'gru norm=layer'),
+    'lnlstm': ('lstm', 54, {'cell.norm': 'layer'}, 'lstm, layer norm',
+               'lstm norm=layer'),
+    'exprnn_one_rate': ('exprnn', 153, {}, 'exprnn, one learning rate',
+                        'exprnn'),
+}
 SIZES = {**CLASSIC, **PARALLEL, **ZOO,
-         **{name: (hidden, 1) for name, (_, hidden) in LAYER_NORM.items()}}
+         **{name: (variant[1], 1) for name, variant in VARIANTS.items()}}
 STEPS = 3000
 SEEDS = 5  # a run costs about a minute
 
 
-def _arm(row, shuffle):
-  """row: a cell, or a layer-normalised one (LAYER_NORM)."""
-  name = f'{row}_' + ('shuffled' if shuffle else 'plain')
-  hidden, layers = SIZES[row]
-  cell, overrides, label = row, authors.options(row), row
-  if row in LAYER_NORM:
-    cell = LAYER_NORM[row][0]
-    overrides, label = {'cell.norm': 'layer'}, f'{cell}, layer norm'
+def _arm(name, shuffle):
+  """name: a cell, or one of VARIANTS."""
+  hidden, layers = SIZES[name]
+  cell, overrides, label = name, authors.options(name), name
+  if name in VARIANTS:
+    cell, _, overrides, label, _ = VARIANTS[name]
   depth = f',layers={layers}' if layers > 1 else ''
   size = f'{layers} x {hidden}' if layers > 1 else f'{hidden}'
   return experiment.Arm(
-      name, f'configs/mnist1d.py:cell={cell},hidden={hidden}{depth},'
+      f'{name}_' + ('shuffled' if shuffle else 'plain'),
+      f'configs/mnist1d.py:cell={cell},hidden={hidden}{depth},'
       f'shuffle={shuffle}', overrides, seeds=SEEDS, steps=STEPS,
       label=f'{label} ({size}), ' + ('shuffled' if shuffle else 'in order'))
 
 
-def _row(name):
-  """Its row in README.md's table of cells, as the adding table names it."""
-  return (f'{LAYER_NORM[name][0]} norm=layer' if name in LAYER_NORM
-          else name)
+def _column(suffix):
+  """{row: the arm, or the arms whose best it shows}, for README.md."""
+  rows = {}
+  for name in SIZES:
+    row = VARIANTS[name][4] if name in VARIANTS else name
+    rows.setdefault(row, []).append(f'{name}_{suffix}')
+  return {row: arms[0] if len(arms) == 1 else tuple(arms)
+          for row, arms in rows.items()}
 
 
 def _mlp_arm(shuffle):
@@ -148,9 +162,7 @@ EXPERIMENT = experiment.Experiment(
     plot_references={'curves': {'Greydanus 2020: GRU in order': 0.91,
                                 'GRU shuffled': 0.57, 'MLP shuffled': 0.68}},
     columns=(
-        experiment.Column('MNIST-1D, accuracy', {
-            _row(cell): f'{cell}_plain' for cell in SIZES}),
-        experiment.Column('MNIST-1D shuffled, accuracy', {
-            _row(cell): f'{cell}_shuffled' for cell in SIZES}),
+        experiment.Column('MNIST-1D, accuracy', _column('plain')),
+        experiment.Column('MNIST-1D shuffled, accuracy', _column('shuffled')),
     ),
 )
