@@ -35,7 +35,7 @@ def cell_table(specs, folder=experiments.folder) -> str:
     found = ''
     for arm in column.arms.values():
       try:
-        found = f'{outcomes[name].baseline(_first(arm)):.3g}'
+        found = f'{outcomes[name].baseline(experiment.as_arms(arm)[0]):.3g}'
         break
       except experiment.NotFinished:
         continue
@@ -59,17 +59,16 @@ def cell_table(specs, folder=experiments.folder) -> str:
   return '\n'.join(lines)
 
 
-def _first(arms: str | tuple[str, ...]) -> str:
-  return arms if isinstance(arms, str) else arms[0]
-
-
 def _shown(outcomes, arms: str | tuple[str, ...] | None) -> str | None:
   """The arm a column shows: the one named, or the best of several (None
   until all of them have finished)."""
-  if arms is None or isinstance(arms, str):
-    return arms
+  if arms is None:
+    return None
+  names = experiment.as_arms(arms)
+  if len(names) == 1:
+    return names[0]
   try:
-    return outcomes.best_arm(arms)
+    return outcomes.best_arm(names)
   except experiment.NotFinished:
     return None
 

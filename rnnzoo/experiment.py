@@ -111,6 +111,12 @@ class Claim:
   unavailable: str = ''
 
 
+def as_arms(arms: str | tuple[str, ...]) -> tuple[str, ...]:
+  """An arm, or several (one setting at several learning rates), as a
+  tuple of names: how References and Columns name what they show."""
+  return (arms,) if isinstance(arms, str) else tuple(arms)
+
+
 @dataclasses.dataclass(frozen=True)
 class Reference:
   """A paper's number at the setting of `arm`, beside ours.
@@ -130,7 +136,7 @@ class Reference:
 
   @property
   def arms(self) -> tuple[str, ...]:
-    return (self.arm,) if isinstance(self.arm, str) else tuple(self.arm)
+    return as_arms(self.arm)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,7 +192,7 @@ class Experiment:
         self.arm(name)
     for column in self.columns:
       for arms in column.arms.values():
-        for name in (arms,) if isinstance(arms, str) else arms:
+        for name in as_arms(arms):
           self.arm(name)
     for reference in self.references:
       for name in reference.arms:

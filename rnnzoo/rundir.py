@@ -139,17 +139,17 @@ def prepare(workdir: str, config: ml_collections.ConfigDict,
     raise ValueError(f'workdir={workdir!r} is not writable: '
                      f'{error.strerror}') from None
   previous = _read_config_json(workdir)
-  if previous is None:
-    if not os.path.isdir(path(workdir, CHECKPOINTS)):
+  if previous is not None:
+    differs = differences(previous, json.loads(config.to_json()))
+    if not differs:
       return
-    found = f'checkpoints of an unknown config: it has no {CONFIG}'
+    held = f'a run of a different config ({"; ".join(differs[:5])})'
+  elif os.path.isdir(path(workdir, CHECKPOINTS)):
+    held = f'checkpoints of an unknown config: it has no {CONFIG}'
   else:
-    found = '; '.join(differences(previous, json.loads(config.to_json()))[:5])
-    if not found:
-      return
-    found = f'a run of a different config ({found})'
+    return
   if not overwrite:
-    raise ValueError(f'workdir={workdir!r} holds {found}: pass --overwrite to '
+    raise ValueError(f'workdir={workdir!r} holds {held}: pass --overwrite to '
                      'replace it, or choose another workdir')
   for name in (CHECKPOINTS, TENSORBOARD, DIAGNOSTICS):
     shutil.rmtree(path(workdir, name), ignore_errors=True)
