@@ -263,7 +263,7 @@ def shrink(config_: ml_collections.ConfigDict,
   """`runlocal`: the same config at a size that runs in seconds on a CPU."""
   config_.num_steps = 20
   config_.batch_size = 8
-  for width in ('hidden_size', 'channels'):
+  for width in ('hidden_size', 'hidden_units', 'channels'):
     if width in config_.model:
       config_.model[width] = 16
   for width in ('encoder_size', 'embed_size'):

@@ -57,6 +57,8 @@ CELL_CASES = [
     ('jordan', {}),
     ('jordan', {'hidden_units': 4, 'self_connection': 0.5,
                 'activation': 'tanh', 'output_activation': 'identity'}),
+    ('jordan', {'hidden_units': 4, 'output_activation': 'softmax',
+                'emit_pre_activation': True}),
 ]
 # The cells linear in their state, run on the associative scan by default.
 LINEAR_CASES = [case for case in CELL_CASES

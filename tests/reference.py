@@ -362,20 +362,31 @@ def nested_lstm(params, xs):
   return np.stack(ys), (h, c, inner_c)
 
 
-def jordan(params, xs, self_connection, activation, output_activation):
+def softmax(z):
+  e = np.exp(z - z.max(-1, keepdims=True))
+  return e / e.sum(-1, keepdims=True)
+
+
+def jordan(params, xs, self_connection, activation, output_activation,
+           emit_pre_activation=False, fed_back=None):
   """Jordan 1986: s_t = mu s_{t-1} + y_{t-1}; u_t = act(W_x x_t + W_s s_t +
-  b); y_t = out(W_y u_t + b_y); the outputs recur."""
+  b); z_t = W_y u_t + b_y; y_t = out(z_t); the outputs recur, or with
+  fed_back [T, B, H] given, fed_back[t] stands for y_{t-1} (teacher
+  forcing). Emits y_t, or z_t when emit_pre_activation."""
   p = _f64(params)
   acts = {'sigmoid': sigmoid, 'tanh': np.tanh, 'relu': relu,
-          'identity': lambda z: z}
+          'identity': lambda z: z, 'softmax': softmax}
   outputs = p['w_y'].shape[1]
   y = s = np.zeros((xs.shape[1], outputs))
   ys = []
-  for x in np.asarray(xs, np.float64):
+  for t, x in enumerate(np.asarray(xs, np.float64)):
+    if fed_back is not None:
+      y = np.asarray(fed_back[t], np.float64)
     s = self_connection * s + y
     u = acts[activation](x @ p['w_x'] + s @ p['w_s'] + p['b'])
-    y = acts[output_activation](u @ p['w_y'] + p['b_y'])
-    ys.append(y)
+    z = u @ p['w_y'] + p['b_y']
+    y = acts[output_activation](z)
+    ys.append(z if emit_pre_activation else y)
   return np.stack(ys), (y, s)
 
 
@@ -428,7 +439,8 @@ def run_plain(cell, params, xs):
       'nested_lstm': lambda: nested_lstm(params, xs),
       'jordan': lambda: jordan(params, xs, options.get('self_connection'),
                                options.get('activation'),
-                               options.get('output_activation')),
+                               options.get('output_activation'),
+                               options.get('emit_pre_activation')),
       'mist': lambda: mist(params, xs, options.get('delays'),
                            options.get('activation')),
       'scrn': lambda: scrn(params, xs, options.get('alpha')),

@@ -133,7 +133,8 @@ def test_unknown_option_names_the_valid_ones():
     ('mist', {'delays': ()}, r'delays=\(\) is not allowed'),
     ('mist', {'delays': 4}, r'delays=4 is not allowed'),
     ('jordan', {'self_connection': 1.0}, r'self_connection=1.0.*\[0, 1\)'),
-    ('jordan', {'output_activation': 'softmax'}, r"output_activation='softmax'.*'sigmoid', 'tanh', 'identity'"),
+    ('jordan', {'output_activation': 'relu'}, r"output_activation='relu'.*'sigmoid', 'tanh', 'identity', 'softmax'"),
+    ('jordan', {'emit_pre_activation': 'yes'}, r"emit_pre_activation='yes'.*True or False"),
     ('jordan', {'hidden_units': -1}, r'hidden_units=-1.*>= 0'),
     ('lstm', {'cudnn': True}, r"cudnn=True is not allowed here: cuDNN's kernel needs a CUDA GPU and JAX runs on 'cpu'"),
     ('lstm', {'cudnn': True, 'norm': 'layer'}, r"cudnn=True is not allowed with norm='layer'"),
@@ -620,6 +621,28 @@ def test_jordan_past_reaches_the_present_only_through_the_outputs():
   units = 1 / (1 + np.exp(-(np.asarray(xs, np.float64) @ p['w_x'] + p['b'])))
   np.testing.assert_allclose(
       ys, 1 / (1 + np.exp(-(units @ p['w_y'] + p['b_y']))), atol=1e-6)
+
+
+@pytest.mark.parametrize('self_connection', [0.0, 0.6])
+def test_jordan_teacher_forced_equals_numpy_and_its_own_run(self_connection):
+  # Fed back its own outputs, the teacher-forced pass is the recurrence;
+  # fed any vectors, it is the NumPy loop that reads them for y_{t-1}.
+  cell = cells.get('jordan', hidden_units=5, self_connection=self_connection,
+                   output_activation='softmax',
+                   emit_pre_activation=True)
+  params = conftest.random_params(cell, KEY)
+  xs = jax.random.normal(jax.random.PRNGKey(1), (6, 2, 3))
+  zs, _ = recurrence.unroll(cell, params, xs)
+  own = jax.nn.softmax(zs)
+  shifted = jnp.concatenate([jnp.zeros_like(own[:1]), own[:-1]])
+  np.testing.assert_allclose(cell.teacher_forced(params, xs, shifted), zs,
+                             atol=1e-5)
+  fed_back = jax.random.uniform(jax.random.PRNGKey(2), own.shape)
+  expected, _ = reference.jordan(params, xs, self_connection, 'sigmoid',
+                                 'softmax', emit_pre_activation=True,
+                                 fed_back=fed_back)
+  np.testing.assert_allclose(cell.teacher_forced(params, xs, fed_back),
+                             expected, atol=1e-5)
 
 
 # ----------------------------------------------------------------------------

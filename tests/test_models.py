@@ -1,8 +1,10 @@
-"""The model registry and its contract, the MLP and the gated convolutional
-network against NumPy written from their equations, causality and
-gradients, and the switch of `model.name` in configs and old run dirs."""
+"""The model registry and its contract, the MLP, the gated convolutional
+network and the Jordan network against NumPy written from their equations,
+causality and gradients, and the switch of `model.name` in configs and old
+run dirs."""
 
 import json
+import math
 import os
 
 import jax
@@ -19,7 +21,9 @@ from rnnzoo import models
 from rnnzoo import rundir
 from rnnzoo import tasks
 from rnnzoo import train
+from tests import reference
 from rnnzoo.models import conv_glu
+from rnnzoo.models import jordan
 from rnnzoo.models import mlp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,7 +39,7 @@ def load(spec):
 
 
 def test_the_registry_names_its_models_and_refuses_unknown_ones():
-  assert models.names() == ['conv_glu', 'mlp', 'rnn', 'seq2seq']
+  assert models.names() == ['conv_glu', 'jordan', 'mlp', 'rnn', 'seq2seq']
   for name in models.names():
     module = models.get(name)
     assert module.default_config().name == name
@@ -43,7 +47,7 @@ def test_the_registry_names_its_models_and_refuses_unknown_ones():
       assert hasattr(module, part), (name, part)
     assert hasattr(module, 'layer_cells') == module.USES_CELLS
   with pytest.raises(ValueError, match=r"model.name='mpl' is not allowed: "
-                     r"choose one of \['conv_glu', 'mlp', 'rnn', 'seq2seq'\]; did you "
+                     r"choose one of \['conv_glu', 'jordan', 'mlp', 'rnn', 'seq2seq'\]; did you "
                      r"mean 'mlp'\?"):
     assembly.check(config_util.override(load('mnist1d.py'),
                                         {'model.name': 'mpl'}))
@@ -305,3 +309,113 @@ def test_conv_glu_trains_on_the_character_lm_by_its_config(tmp_path):
   losses = [r['train/loss'] for r in rows if 'train/loss' in r]
   assert losses[-1] < 0.5 * losses[0]
   assert results['final']['eval/bpc'] < results['baseline']['eval/bpc']
+
+
+# ----------------------------------------------------------------------------
+# The Jordan network.
+
+
+def _jordan(**options):
+  """The Jordan network on copying at T = 5 (9 classes, 10 inputs)."""
+  config = config_util.override(load('copy.py:delay=5'), {
+      'model.name': 'jordan', 'model.hidden_units': 6, **{
+          f'model.{key}': value for key, value in options.items()}})
+  built = assembly.assemble(config)
+  batch = built.task.sample(KEY, 3)
+  return built.model, built.model.init(KEY, batch), batch
+
+
+@pytest.mark.parametrize('self_connection', [0.0, 0.5])
+def test_jordan_equals_numpy_free_running_and_teacher_forced(
+    self_connection):
+  model, variables, batch = _jordan(self_connection=self_connection,
+                                    teacher_forcing=True)
+  params = variables['params']['jordan']
+  xs = np.swapaxes(batch['x'], 0, 1)
+  # Evaluation feeds back the softmax outputs; training the targets.
+  free, _ = reference.jordan(params, xs, self_connection, 'sigmoid',
+                             'softmax', emit_pre_activation=True)
+  np.testing.assert_allclose(model.apply(variables, batch),
+                             np.swapaxes(free, 0, 1), atol=1e-5)
+  targets = np.eye(9)[np.asarray(batch['y'])]
+  previous = np.concatenate([np.zeros_like(targets[:, :1]),
+                             targets[:, :-1]], 1)
+  forced, _ = reference.jordan(params, xs, self_connection, 'sigmoid',
+                               'softmax', emit_pre_activation=True,
+                               fed_back=np.swapaxes(previous, 0, 1))
+  np.testing.assert_allclose(model.apply(variables, batch, train=True),
+                             np.swapaxes(forced, 0, 1), atol=1e-5)
+  assert not np.allclose(forced, free, atol=1e-3)
+
+
+def test_jordan_regresses_with_linear_outputs_read_at_the_last_valid_step():
+  config = config_util.override(load('adding.py:seq_len=12'), {
+      'model.name': 'jordan', 'model.hidden_units': 5,
+      'model.activation': 'tanh'})
+  built = assembly.assemble(config)
+  batch = built.task.sample(KEY, 4)
+  batch['mask'] = jnp.arange(12)[None, :] < jnp.array([[12], [9], [5], [1]])
+  variables = built.model.init(KEY, batch)
+  ys, _ = reference.jordan(variables['params']['jordan'],
+                           np.swapaxes(batch['x'], 0, 1), 0.0, 'tanh',
+                           'identity')
+  expected = ys[np.array([11, 8, 4, 0]), np.arange(4)]
+  np.testing.assert_allclose(built.model.apply(variables, batch), expected,
+                             atol=1e-5)
+
+
+def test_jordan_teacher_forced_gradients_match_finite_differences():
+  model, variables, batch = _jordan(self_connection=0.5,
+                                    teacher_forcing=True)
+  with jax.enable_x64(True):
+    params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64),
+                                    variables['params'])
+    x = jnp.asarray(batch['x'], jnp.float64)
+    loss = lambda p, x: jnp.sum(jnp.sin(model.apply(
+        {'params': p}, {**batch, 'x': x}, train=True)))
+    test_util.check_grads(loss, (params, x), order=2, modes=['rev'])
+
+
+@pytest.mark.parametrize('spec,overrides,message', [
+    ('adding.py', {'model.teacher_forcing': True},
+     r"model.teacher_forcing=True is not allowed with task 'adding': it "
+     r"feeds back the previous class target, and the task has "
+     r"readout='last' with real targets"),
+    ('copy.py', {'model.self_connection': 1.0},
+     r'model.self_connection=1.0 is not allowed: the context decays'),
+    ('copy.py', {'model.activation': 'softmax'},
+     r"model.activation='softmax' is not allowed: choose one of "
+     r"\['sigmoid', 'tanh', 'relu'\]"),
+    ('copy.py', {'model.hidden_units': 0},
+     r'model.hidden_units=0 is not allowed: it must be >= 1'),
+])
+def test_impossible_jordan_settings_are_refused(spec, overrides, message):
+  config = config_util.override(load(spec), {'model.name': 'jordan',
+                                             **overrides})
+  with pytest.raises(ValueError, match=message):
+    assembly.check(config)
+
+
+def test_jordan_refuses_teacher_forcing_without_a_target_at_every_step():
+  # Selective copying answers at its last steps only: y is [B, K].
+  config = config_util.override(load('selective_copy.py:runlocal'), {
+      'model.name': 'jordan', 'model.teacher_forcing': True})
+  built = assembly.assemble(config)
+  batch = built.task.sample(KEY, 2)
+  with pytest.raises(ValueError, match=r'model.teacher_forcing=True is not '
+                     r'allowed here: the targets y have shape'):
+    built.model.init(KEY, batch)
+
+
+def test_jordan_learns_copying_with_teacher_forcing_and_repeats(tmp_path):
+  # Trained on its targets and evaluated on its own outputs, it learns: the
+  # loss falls far below ln 9, a uniform guess's (where it starts).
+  config = config_util.override(load('copy.py:delay=5,runlocal'), {
+      'model.name': 'jordan', 'model.hidden_units': 16,
+      'model.teacher_forcing': True, 'num_steps': 40, 'optim.lr': 1e-2})
+  first = train.train_and_evaluate(config, str(tmp_path / 'a'))
+  second = train.train_and_evaluate(config, str(tmp_path / 'b'))
+  assert first['status'] == 'done' and first['final'] == second['final']
+  assert first['num_params'] == 10 * 16 + 9 * 16 + 16 + 16 * 9 + 9
+  assert first['final']['train/loss'] < 0.6 * math.log(9)
+  assert first['final']['eval/ce'] < 0.6 * math.log(9)

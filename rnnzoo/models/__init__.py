@@ -14,6 +14,8 @@ one module here and one entry in `_MODULES`.
   conv_glu  gated causal convolutions (Dauphin et al. 2017), per step
   seq2seq   encoder-decoder of `config.cell` layers with attention (Bahdanau
             et al. 2015; Luong et al. 2015), for sequence-to-sequence tasks
+  jordan    the Jordan network (Jordan 1986): the outputs are the prediction
+            and recur, optionally the targets in training (teacher forcing)
 
 A config written before models had names (no `model.name`) is an 'rnn'
 config: `DEFAULT`.
@@ -26,6 +28,7 @@ import ml_collections
 from rnnzoo import options
 from rnnzoo.models import base
 from rnnzoo.models import conv_glu
+from rnnzoo.models import jordan
 from rnnzoo.models import mlp
 from rnnzoo.models import rnn
 from rnnzoo.models import seq2seq
@@ -38,6 +41,7 @@ _MODULES = {
     'mlp': mlp,
     'conv_glu': conv_glu,
     'seq2seq': seq2seq,
+    'jordan': jordan,
 }
 
 
