@@ -187,6 +187,24 @@ def _jordan(cell):
   return jordan
 
 
+def _mist(cell):
+  """The carry is the last K = max(delays) states, newest first: a loop
+  written by hand reads h_{t-d} from the states it keeps."""
+  options = cell.options()
+  delays, act = options['delays'], _act(options['activation'])
+
+  def mist(p, past, x, t):
+    hidden = past[0].shape[-1]
+    x_r, x_m, x_a = torch.split(x, [hidden, hidden, len(delays)], -1)
+    r_h, a_h = torch.split(past[0] @ p['w_h'], [hidden, len(delays)], -1)
+    mixture = torch.softmax(x_a + a_h, -1)
+    mixed = sum(mixture[:, i:i + 1] * past[d - 1]
+                for i, d in enumerate(delays))
+    h = act(x_m + (torch.sigmoid(x_r + r_h) * mixed) @ p['w_m'])
+    return (h,) + past[:-1], h
+  return mist
+
+
 def _scrn(cell):
   options = cell.options()
   alpha = options['alpha']
@@ -200,8 +218,8 @@ def _scrn(cell):
 
 
 # Cell name -> (cell -> step (params, carry, inputs_t, t) -> (carry, h_t),
-# the number of arrays in the carry). A cell without an entry is benchmarked
-# without a PyTorch loop.
+# the number of [B, H] arrays in the carry, or cell -> that number). A cell
+# without an entry is benchmarked without a PyTorch loop.
 LOOPS = {
     'vanilla': (_vanilla, 1),
     'irnn': (_vanilla, 1),
@@ -217,6 +235,7 @@ LOOPS = {
     'exprnn': (_exprnn, 1),
     'nested_lstm': (_nested_lstm, 3),
     'jordan': (_jordan, 2),
+    'mist': (_mist, lambda cell: max(cell.delays)),
     'scrn': (_scrn, 1),
 }
 
@@ -252,6 +271,8 @@ def make_loop(cell, params):
     p['mask'] = torch.tensor(base.recurrent_mask(params['w_h'].shape[0]))
   make_step, carry_size = LOOPS[base.name]
   step = make_step(base)
+  if callable(carry_size):
+    carry_size = carry_size(base)
   hidden = base.hidden_size(params)
 
   def run(xs):
