@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from rnnzoo import assembly
+from rnnzoo import cells
 from rnnzoo import config_util
 from rnnzoo import diagnostics
 from rnnzoo import launch as launch_lib
@@ -364,6 +365,24 @@ def test_jordan_regresses_with_linear_outputs_read_at_the_last_valid_step():
                              atol=1e-5)
 
 
+def test_jordan_reads_tokens_through_an_embedding():
+  model = jordan.Jordan(
+      cell=cells.get('jordan', hidden_units=5, output_activation='softmax',
+                     emit_pre_activation=True),
+      input_kind='tokens', input_size=7, output_size=7, readout='every',
+      encoder_size=3)
+  tokens = jax.random.randint(KEY, (2, 6), 0, 7)
+  variables = model.init(KEY, {'x': tokens})
+  params = variables['params']
+  assert params['encoder']['embedding'].shape == (7, 3)
+  inputs = np.asarray(params['encoder']['embedding'])[np.asarray(tokens)]
+  expected, _ = reference.jordan(params['jordan'], np.swapaxes(inputs, 0, 1),
+                                 0.0, 'sigmoid', 'softmax',
+                                 emit_pre_activation=True)
+  np.testing.assert_allclose(model.apply(variables, {'x': tokens}),
+                             np.swapaxes(expected, 0, 1), atol=1e-5)
+
+
 def test_jordan_teacher_forced_gradients_match_finite_differences():
   model, variables, batch = _jordan(self_connection=0.5,
                                     teacher_forcing=True)
@@ -388,6 +407,8 @@ def test_jordan_teacher_forced_gradients_match_finite_differences():
      r"\['sigmoid', 'tanh', 'relu'\]"),
     ('copy.py', {'model.hidden_units': 0},
      r'model.hidden_units=0 is not allowed: it must be >= 1'),
+    ('copy.py', {'model.encoder_size': -1},
+     r'model.encoder_size=-1 is not allowed: it must be >= 0'),
 ])
 def test_impossible_jordan_settings_are_refused(spec, overrides, message):
   config = config_util.override(load(spec), {'model.name': 'jordan',

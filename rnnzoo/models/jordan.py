@@ -12,7 +12,8 @@ task's outputs:
 
 with y_{-1} = s_{-1} = 0: the `jordan` cell (`rnnzoo.cells.jordan`) with
 H = O, whose pre-activations z_t are the outputs the loss reads; no
-readout follows. Token inputs enter one-hot (x_t W_x is a row of W_x).
+readout follows. Token inputs enter through an embedding of encoder_size
+units (0: U), as in model 'rnn'.
 
 Teacher forcing (teacher_forcing=True): in training, the context reads the
 previous *target* y*_{t-1} (one-hot for classes) in place of the network's
@@ -46,6 +47,7 @@ def default_config() -> ml_collections.ConfigDict:
       hidden_units=128,         # U, the hidden layer
       self_connection=0.0,      # mu in [0, 1): the context units' decay
       activation='sigmoid',     # of the hidden layer: sigmoid, tanh or relu
+      encoder_size=0,           # tokens: the embedding's width (0: U)
       teacher_forcing=False,    # in training, feed back the previous target
                                 # instead of the previous output
   ))
@@ -56,6 +58,8 @@ def check_config(config: ml_collections.ConfigDict) -> None:
   (the cell's own checks, under the model's field names)."""
   m = config.model
   options.check_number('model.hidden_units', m.hidden_units, minimum=1,
+                       integer=True)
+  options.check_number('model.encoder_size', m.encoder_size, minimum=0,
                        integer=True)
   options.check_bool('model.teacher_forcing', m.teacher_forcing)
   try:
@@ -100,6 +104,7 @@ class Jordan(base.Model):
     input_size: D for reals, the vocabulary size for tokens.
     output_size: O, the output units.
     readout: 'last' (the last valid step) or 'every'.
+    encoder_size: tokens: the embedding's width (0: the hidden units).
     teacher_forcing: in training, the previous targets recur.
   """
 
@@ -110,6 +115,7 @@ class Jordan(base.Model):
   input_size: int
   output_size: int
   readout: str
+  encoder_size: int = 0
   teacher_forcing: bool = False
 
   @nn.compact
@@ -118,10 +124,12 @@ class Jordan(base.Model):
     (read under teacher forcing) -> [B, O] or [B, T, O]."""
     x, mask = batch['x'], batch.get('mask')
     if self.input_kind == 'tokens':
-      x = jax.nn.one_hot(x, self.input_size)
+      x = nn.Embed(self.input_size,
+                   self.encoder_size or self.cell.hidden_units,
+                   name='encoder')(x)
     xs = jnp.swapaxes(x, 0, 1)
     params = self.param('jordan', lambda key: self.cell.init(
-        key, self.input_size, self.output_size))
+        key, xs.shape[-1], self.output_size))
     if self.teacher_forcing:
       targets = _aligned_targets(batch)
     if self.teacher_forcing and train:
@@ -160,4 +168,4 @@ def build(config: ml_collections.ConfigDict, task) -> Jordan:
       cell=_cell(m, 'softmax' if _classes(task) else 'identity'),
       input_kind=task.input_kind, input_size=task.input_size,
       output_size=task.output_size, readout=task.readout,
-      teacher_forcing=m.teacher_forcing)
+      encoder_size=m.encoder_size, teacher_forcing=m.teacher_forcing)
