@@ -398,8 +398,12 @@ def test_jordan_teacher_forced_gradients_match_finite_differences():
 @pytest.mark.parametrize('spec,overrides,message', [
     ('adding.py', {'model.teacher_forcing': True},
      r"model.teacher_forcing=True is not allowed with task 'adding': it "
-     r"feeds back the previous class target, and the task has "
-     r"readout='last' with real targets"),
+     r"feeds back the previous class target, which needs a task read out "
+     r"at every step with class targets \(copy, char_lm, tagging\), and "
+     r"'adding' has readout='last' and no class targets"),
+    ('ctc.py', {'model.teacher_forcing': True},
+     r"and 'ctc_digits' has no class targets; use "
+     r"model.teacher_forcing=False"),
     ('copy.py', {'model.self_connection': 1.0},
      r'model.self_connection=1.0 is not allowed: the context decays'),
     ('copy.py', {'model.activation': 'softmax'},

@@ -74,12 +74,13 @@ def check_task(config: ml_collections.ConfigDict, task) -> None:
   base.check_serves('jordan', task)
   if config.model.teacher_forcing and not (
       task.readout == 'every' and _classes(task)):
+    lacks = ([f'readout={task.readout!r}'] if task.readout != 'every' else
+             []) + ([] if _classes(task) else ['no class targets'])
     raise ValueError(
         f'model.teacher_forcing=True is not allowed with task {task.name!r}: '
-        'it feeds back the previous class target, and the task has '
-        f'readout={task.readout!r} with '
-        f'{"class" if _classes(task) else "real"} targets; it needs '
-        "readout='every' and class targets (copy, char_lm), or "
+        'it feeds back the previous class target, which needs a task read '
+        "out at every step with class targets (copy, char_lm, tagging), "
+        f"and {task.name!r} has {' and '.join(lacks)}; use "
         'model.teacher_forcing=False')
 
 
