@@ -175,15 +175,17 @@ def _nested_lstm(cell):
 def _jordan(cell):
   options = cell.options()
   acts = {'sigmoid': torch.sigmoid, 'tanh': torch.tanh, 'relu': torch.relu,
-          'identity': lambda z: z}
+          'identity': lambda z: z,
+          'softmax': lambda z: torch.softmax(z, -1)}
   act, out = acts[options['activation']], acts[options['output_activation']]
   mu = options['self_connection']
 
   def jordan(p, carry, x, t):
     y, s = carry
     s = mu * s + y
-    y = out(act(x + s @ p['w_s']) @ p['w_y'] + p['b_y'])
-    return (y, s), y
+    z = act(x + s @ p['w_s']) @ p['w_y'] + p['b_y']
+    y = out(z)
+    return (y, s), (z if options['emit_pre_activation'] else y)
   return jordan
 
 
