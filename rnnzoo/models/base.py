@@ -81,6 +81,15 @@ def check_serves(name: str, task, *, readouts=('last', 'every'),
           f'{list(allowed)}; choose another model or task')
 
 
+def at_last_valid_step(ys, mask):
+  """Time-major ys [T, B, ...] -> [B, ...] at each row's last valid step:
+  the last step when mask (batch-major [B, T]) is None."""
+  batch_size = ys.shape[1]
+  lengths = (jnp.full(batch_size, ys.shape[0]) if mask is None
+             else mask.sum(1))
+  return ys[lengths - 1, jnp.arange(batch_size)]
+
+
 def batch_axes(carry_of, batch_size: int):
   """Per leaf of the carry tree `carry_of(n)` for n rows, the axis of the
   rows (leading for most cells, after the dilation for the dilated cell):

@@ -131,9 +131,9 @@ class Jordan(base.Model):
     xs = jnp.swapaxes(x, 0, 1)
     params = self.param('jordan', lambda key: self.cell.init(
         key, xs.shape[-1], self.output_size))
-    if self.teacher_forcing:
-      targets = _aligned_targets(batch)
-    if self.teacher_forcing and train:
+    # Checked at every call, so that init refuses misaligned targets.
+    targets = _aligned_targets(batch) if self.teacher_forcing else None
+    if targets is not None and train:
       previous = jax.nn.one_hot(targets[:, :-1], self.output_size)
       fed_back = jnp.pad(previous, ((0, 0), (1, 0), (0, 0)))
       zs = self.cell.teacher_forced(params, xs, jnp.swapaxes(fed_back, 0, 1))
@@ -143,9 +143,7 @@ class Jordan(base.Model):
           mask=None if mask is None else jnp.swapaxes(mask, 0, 1))
     if self.readout == 'every':
       return jnp.swapaxes(zs, 0, 1)
-    lengths = (jnp.full(x.shape[0], xs.shape[0]) if mask is None
-               else mask.sum(1))
-    return zs[lengths - 1, jnp.arange(x.shape[0])]
+    return base.at_last_valid_step(zs, mask)
 
 
 def _aligned_targets(batch):

@@ -272,13 +272,10 @@ class RNN(base.Model):
   def _readout(self, ys, mask):
     """Time-major top-layer outputs -> [B, T, O], or [B, O] at the last
     valid step."""
-    batch_size = ys.shape[1]
     if self.readout == 'every':
       return jnp.swapaxes(
           rowwise.apply(nn.Dense(self.output_size, name='readout'), ys), 0, 1)
-    lengths = (jnp.full(batch_size, ys.shape[0]) if mask is None
-               else mask.sum(1))
-    features = ys[lengths - 1, jnp.arange(batch_size)]
+    features = base.at_last_valid_step(ys, mask)
     if self.bidirectional:
       features = jnp.concatenate(
           [features[:, :self.hidden_size], ys[0, :, self.hidden_size:]], -1)
