@@ -133,7 +133,9 @@ the scan is 3-8x faster at the small shape and
 large enough to hide Python's overhead, the two are about even
 (0.8-1.3x). MIST and the Nested LSTM are the slow cells (a history of
 127 states that each step moves along and reads 8 of; an LSTM inside the
-step)."""
+step); MIST's scan is only 2.0x its loop at the small shape, 1.3x at the
+long one and 0.7x at the large one, where the loop moves its history
+with the same copies."""
 
 
 PARALLEL_LIMITS = """On this CPU the associative scan (`parallel=True`, the
