@@ -13,7 +13,12 @@ from rnnzoo import experiment
 from rnnzoo import verdicts
 
 METRIC = 'eval/bpc'
-STEPS = 10_000
+# Where the validation score bottoms out: a first run to 10,000 steps (arm
+# 'lstm_10k') scored 2.40 and 2.36 bits per character at steps 1,000 and
+# 2,000, then rose to 4.73 while the training text fell to 0.08: past step
+# 2,000 the network memorises the small corpus, and Karpathy et al. read
+# networks chosen by their validation score.
+STEPS = 2_000
 # Karpathy et al.'s thresholds: left-saturated below 0.1, right-saturated
 # above 0.9 (rnnzoo.diagnostics.SATURATION); "almost always" here is more
 # than 90% of the steps, "multiple units" more than 1% of a layer's units.
@@ -21,15 +26,17 @@ ALWAYS = 0.9
 MULTIPLE = 0.01
 
 
-def _arm(cell):
+def _arm(cell, name='', steps=STEPS, seeds=3):
   return experiment.Arm(
-      cell, f'configs/char_lm.py:cell={cell}',
+      name or cell, f'configs/char_lm.py:cell={cell}',
       {'task.path': corpus.PATH, 'batch_size': 32},
-      seeds=3, steps=STEPS, diagnostics=True,
-      label=f'{cell}, 2 x 256, {STEPS} steps')
+      seeds=seeds, steps=steps, diagnostics=True,
+      label=f'{cell}, 2 x 256, {steps} steps')
 
 
 ARMS = (_arm('lstm'),)
+# The first run, past the validation minimum: shown, not read by the claims.
+MEMORISED = _arm('lstm', name='lstm_10k', steps=10_000, seeds=1)
 GATES = {'lstm': ('i', 'f', 'o')}
 LAYERS = ('layer0', 'layer1')
 
@@ -133,14 +140,13 @@ def table(o: experiment.Outcomes, folder: str) -> str:
 
 
 EXPERIMENT = experiment.Experiment(
-    name='gate_saturation', metric=METRIC, arms=ARMS,
+    name='gate_saturation', metric=METRIC, arms=ARMS + (MEMORISED,),
     claims=(
         experiment.Claim(
             'forget_mostly_open', "More than half of a trained LSTM's "
             'top-layer forget-gate units are right-saturated more than half '
             'of the time', _rule('lstm', 'f', 'right', 0.5, 0.5),
-            needs='3 x 10,000 steps of each cell: about 80 minutes a seed on '
-            'this CPU.'),
+            needs='3 x 2,000 steps: about 16 minutes a seed on this CPU.'),
         experiment.Claim(
             'integrators', "Some of a trained LSTM's top-layer forget-gate "
             'units are almost always right-saturated (nearly perfect '
