@@ -86,8 +86,10 @@ def results_section() -> str:
       'Every number here is made from the run files committed under '
       '`experiments/NAME/runs` (`python -m experiments --readme`). Each '
       'cell of the table is the mean ± std over seeds of the final test '
-      'metric, with finished / planned seeds; an arm that has not finished says '
-      'pending. Lower is better for MSE and cross-entropy.')
+      'metric, with finished / planned seeds; where a cell has several arms '
+      '(the expRNN at two rates, the LSTM at T = 1000 at two), the better '
+      'one. An arm that has not finished says pending. Lower is better for '
+      'MSE and cross-entropy.')
   verdict_intro = (
       'Each claim gets a verdict from its per-seed numbers by the rule its '
       "experiment's README states: supported, contradicted or inconclusive "
@@ -103,7 +105,8 @@ def _result(name: str) -> str:
 
 def speed_section() -> str:
   return ('Training throughput on the 2-core CPU of this project, every '
-          'contender in one run (`python -m experiments.bench_throughput`, '
+          'contender in one run, MIST\'s rows apart (see below) '
+          '(`python -m experiments.bench_throughput`, '
           'repeats round-robin, medians):\n\n' +
           _result('bench_throughput.md') + '\n\n' + LIMITS + '\n\n' +
           '### Cells linear in their state: associative scan or loop\n\n'

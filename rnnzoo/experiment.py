@@ -430,7 +430,7 @@ def verdict_of(claim: Claim, outcomes: Outcomes,
   except NotFinished as unfinished:
     if claim.unavailable:
       return verdicts.not_run(claim.text, experiment.command(),
-                              f'{claim.unavailable} ({unfinished})')
+                              f'{claim.unavailable} ({unfinished}).')
     return verdicts.Verdict(
         verdicts.INCONCLUSIVE, claim.text,
         f'Not settled here: {unfinished}. {claim.needs}'.strip(),
@@ -524,7 +524,9 @@ def report(experiment: Experiment, folder: str) -> str:
     try:
       parts.append(section(outcomes, folder))
     except NotFinished as unfinished:
-      parts.append(f'(Not drawn yet: {unfinished}.)')
+      note = f'(Not drawn yet: {unfinished}.)'
+      if note not in parts:  # sections drawn from the same runs say it once
+        parts.append(note)
   if experiment.references:
     parts += ['### Beside the papers', references_table(experiment, outcomes)]
   parts.append('### Verdicts')

@@ -170,6 +170,19 @@ def test_plots_draw_only_finished_runs(tmp_path):
   assert '.png' not in text
 
 
+def test_sections_waiting_for_the_same_runs_say_so_once(tmp_path):
+  def waiting(outcomes, folder):
+    del folder
+    outcomes.sample('gru_short')
+    return 'drawn'
+
+  spec = dataclasses.replace(_spec(seeds=1), sections=(waiting, waiting))
+  (tmp_path / 'README.md').write_text('# Toy\n')
+  text = experiment.report(spec, str(tmp_path))
+  assert text.count('(Not drawn yet: ') == 1
+  assert "(Not drawn yet: arm 'gru_short' has finished 0 of its 1 seeds" in text
+
+
 def test_bad_specs_are_refused():
   arm = experiment.Arm('a', 'configs/adding.py')
   with pytest.raises(ValueError, match=r"arm names repeat: \['a', 'a'\]"):

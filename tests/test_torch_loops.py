@@ -35,3 +35,19 @@ def test_a_cell_without_a_loop_is_timed_without_that_column(monkeypatch):
   bench_throughput.bench_shape((2, 4, 3, 4), ['mgu', 'gru'], 1, True)
   assert 'torch loop gru' in timed[0] and 'rnnzoo mgu' in timed[0]
   assert 'torch loop mgu' not in timed[0]
+
+
+def test_the_loop_target_is_judged_only_on_measured_loops():
+  small, long = bench_throughput.SHAPES[1], bench_throughput.SHAPES[2]
+  lstm = {'rnnzoo lstm': 3.0, 'torch nn.LSTM': 1.0,
+          'flax nn.RNN(OptimizedLSTMCell)': 1.0}
+  unmeasured = bench_throughput.format_targets(
+      {small: dict(lstm), long: dict(lstm)}, ['lstm'])
+  assert 'PyTorch loop' not in unmeasured
+  slow = bench_throughput.format_targets(
+      {small: {**lstm, 'torch loop lstm': 2.0},
+       long: {**lstm, 'torch loop lstm': 1.0}}, ['lstm'])
+  assert 'PyTorch loop at the small and long shapes: not met by lstm (1.50x)' in slow
+  fast = bench_throughput.format_targets(
+      {small: {**lstm, 'torch loop lstm': 1.0}, long: dict(lstm)}, ['lstm'])
+  assert 'PyTorch loop at the small and long shapes: met' in fast

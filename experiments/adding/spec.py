@@ -120,7 +120,8 @@ EXPERIMENT = experiment.Experiment(
             'indrnn', 'An IndRNN solves the adding problem at T = 100, 500 '
             'and 1000 within 2,000 / 5,000 / 5,000 steps',
             _indrnn_every_length,
-            needs=f'IndRNN at T = 1000: 3 x 5,000 steps, about 1 {HOURS}.'),
+            needs='IndRNN at T = 1000: 3 x 5,000 steps, about an hour on one '
+            'core of this CPU.'),
         experiment.Claim(
             'lstm_T1000', 'An LSTM stays at the trivial baseline at T = 1000 '
             '(20,000 steps)', _stays('lstm_T1000'),

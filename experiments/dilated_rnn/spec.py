@@ -22,7 +22,7 @@ EXPERIMENT = experiment.Experiment(
     claims=(experiment.Claim(
         'pmnist', 'A Dilated RNN of 9 tanh layers of 20 units solves '
         'permuted pixel MNIST', _solves,
-        unavailable='the TFDS mnist data set cannot be downloaded here: '
+        unavailable='The TFDS mnist data set cannot be downloaded here: '
         'prepare it with `tfds build mnist --file_format=array_record` '
         '(into ~/tensorflow_datasets) on a machine with internet; about 1 '
         'hour per seed on 2 cores'),),

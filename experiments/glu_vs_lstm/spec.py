@@ -24,7 +24,7 @@ def _matches(o):
 EXPERIMENT = experiment.Experiment(
     name='glu_vs_lstm', metric=METRIC,
     arms=(
-        # 8 residual GLU blocks of 61 channels, width 4: 249,604 parameters,
+        # 8 residual GLU blocks of 61 channels, width 4: 249,575 parameters,
         # each output reads the previous 25 characters.
         experiment.Arm('glu', 'configs/char_lm_glu.py:channels=61,blocks=8,'
                        'kernel=4', FIELDS, seeds=SEEDS, steps=STEPS,

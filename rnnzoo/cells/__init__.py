@@ -4,7 +4,8 @@
   params = cell.init(jax.random.key(0), input_size, hidden_size)
 
 Every cell follows the contract of `rnnzoo.cells.base.Cell`. Adding a cell is
-one module here and one entry in `_REGISTRY`.
+one module here, one entry in `_REGISTRY` and one case in
+`tests/conftest.py`, which the registry-parametrised tests run.
 """
 
 from rnnzoo import options

@@ -69,8 +69,8 @@ def check_config(config: ml_collections.ConfigDict) -> None:
 
 
 def check_task(config: ml_collections.ConfigDict, task) -> None:
-  """Every readout and input kind; teacher forcing only where a class target
-  stands at every step."""
+  """Real or token inputs, read out at the last step or at every step;
+  teacher forcing only where a class target stands at every step."""
   base.check_serves('jordan', task)
   if config.model.teacher_forcing and not (
       task.readout == 'every' and _classes(task)):

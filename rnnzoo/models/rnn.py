@@ -9,8 +9,9 @@ layers -> readout, in Flax Linen.
 with the cells of `config.cell` (`rnnzoo.cells`, each cell's module cites
 its paper), run by `rnnzoo.recurrence.stack`; bidirectional layers
 (Schuster & Paliwal 1997) concatenate a forward and a backward pass.
-It serves every task: real or token inputs, read out at the last valid step
-or at every step.
+It serves every task that reads out at the last valid step or at every
+step, with real or token inputs: all but the sequence-to-sequence ones,
+which `seq2seq` serves.
 
 Linen rather than NNX because the recurrent layers are pure functions of
 explicit parameter pytrees (`rnnzoo.recurrence`): a Linen module holds its
@@ -127,8 +128,8 @@ def check_config(config: ml_collections.ConfigDict) -> None:
 
 
 def check_task(config: ml_collections.ConfigDict, task) -> None:
-  """Every task is served: real or token inputs, either readout; a task that
-  carries state from window to window only by forward layers."""
+  """Real or token inputs, read out at the last step or at every step; a task
+  that carries state from window to window only by forward layers."""
   base.check_serves('rnn', task)
   if task.carries_state and config.model.bidirectional:
     raise ValueError(
