@@ -122,8 +122,8 @@ EXPERIMENT = experiment.Experiment(
             'indrnn', 'An IndRNN solves the adding problem at T = 100, 500 '
             'and 1000 within 2,000 / 5,000 / 5,000 steps',
             _indrnn_every_length,
-            needs='IndRNN: 2 more seeds at T = 500 (about 10 minutes each) and '
-            '2 at T = 1000 (about 30 minutes each) on one core of this CPU.'),
+            needs='IndRNN: 5 seeds at each length, about 10 minutes a seed at '
+            'T = 500 and 30 at T = 1000 on one core of this CPU.'),
         experiment.Claim(
             'lstm_T1000', 'An LSTM stays at the trivial baseline at T = 1000 '
             '(20,000 steps)', _stays('lstm_T1000'),
