@@ -106,8 +106,8 @@ EXPERIMENT = experiment.Experiment(
                          'bits per character of an LSTM that overfits',
                          _zoneout_regularises,
                          needs=f'{ZONEOUT_SEEDS} runs of 10,000 steps of a '
-                         '2 x 256 LSTM with zoneout, about 45 minutes each '
+                         '2 x 256 LSTM with zoneout, about 35-45 minutes each '
                          f'here, and {ZONEOUT_SEEDS} of 5,000 without, about '
-                         '20 minutes each.'),
+                         '15-20 minutes each.'),
     ),
 )

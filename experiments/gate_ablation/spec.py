@@ -62,7 +62,7 @@ def _unimportant(task, variant):
 
 
 NEEDS = {'adding': '60 runs of 1,500 steps: about 35 minutes here.',
-         'char_lm': '36 runs of 10,000 steps, about 4.5 minutes each here; '
+         'char_lm': '36 runs of 10,000 steps, about 3.5 minutes each here; '
                     'the 9 of the full LSTM have the config of the '
                     'forget-bias experiment\'s bias-1 runs and are copied '
                     'from there once they exist.'}

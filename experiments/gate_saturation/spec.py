@@ -149,7 +149,7 @@ EXPERIMENT = experiment.Experiment(
             'forget_mostly_open', "More than half of a trained LSTM's "
             'top-layer forget-gate units are right-saturated more than half '
             'of the time', _rule('lstm', 'f', 'right', 0.5, 0.5),
-            needs=f'{SEEDS} x 2,000 steps: about 16 minutes a seed on this CPU.'),
+            needs=f'{SEEDS} x 2,000 steps: about 12 minutes a seed on this CPU.'),
         experiment.Claim(
             'integrators', "Some of a trained LSTM's top-layer forget-gate "
             'units are almost always right-saturated (nearly perfect '
