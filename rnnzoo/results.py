@@ -224,45 +224,86 @@ def _hline(ax, value: float, label: str, linestyle: str) -> None:
               va='bottom', fontsize='small')
 
 
-def _references(ax, df: pd.DataFrame, metric: str, references,
-                baselines: bool = True) -> list[float]:
-  """Draws the trivial baseline(s) dashed (unless `baselines` is False) and
-  the `references` (label -> value) dotted; returns their values."""
+def _edge_mark(ax, value: float, label: str, above: bool) -> None:
+  """A reference beyond the axis: an arrow on the axis' top (or bottom)
+  right corner pointing its way, labelled with its value."""
+  where = 'above' if above else 'below'
+  ax.plot([1], [1 if above else 0], transform=ax.transAxes, clip_on=False,
+          linestyle='none', marker='^' if above else 'v', color='black',
+          label=f'{label} ({value:.3g}, {where} the axis)')
+  ax.annotate(f'{label} {value:.3g}', xy=(1, 1 if above else 0),
+              xycoords='axes fraction', xytext=(-8, -2 if above else 2),
+              textcoords='offset points', ha='right',
+              va='top' if above else 'bottom', fontsize='small')
+
+
+def _references(df: pd.DataFrame, metric: str, references,
+                baselines: bool = True) -> list[tuple[str, float, str]]:
+  """The trivial baseline(s) (dashed; none if `baselines` is False) and the
+  `references` (label -> value, dotted) as (label, value, line style)."""
   references = dict(references or {})
   for label, value in references.items():
     options.check_number(f'references[{label!r}]', value)
   column = f'baseline:{metric}'
-  values = []
+  lines = []
   if baselines and column in df:
-    for value in sorted(df[column].dropna().unique()):
-      _hline(ax, value, 'trivial baseline', '--')
-      values.append(value)
-  for label, value in references.items():
-    _hline(ax, value, label, ':')
-    values.append(value)
-  return values
+    lines += [('trivial baseline', value, '--')
+              for value in sorted(df[column].dropna().unique())]
+  return lines + [(label, value, ':') for label, value in references.items()]
+
+
+def _draw_references(ax, lines, far) -> None:
+  """Each reference a labelled line, or, when it is in `far` (off the
+  fitted axis), a labelled arrow at the axis' edge."""
+  high = ax.get_ylim()[1]
+  for label, value, linestyle in lines:
+    if value in far:
+      _edge_mark(ax, value, label, above=value > high)
+    else:
+      _hline(ax, value, label, linestyle)
 
 
 LOG_DECADES = 1.5  # a wider span of positive values gets a log scale
+# A reference that would leave the data less than 1 / FAR of the axis is
+# not fitted in; it is marked at the axis' edge (a bits-per-character plot
+# between 2 and 3 does not stretch up to the unigram baseline of 5).
+FAR = 2.0
 
 
-def _fit_scale(ax, axis: str, values) -> None:
-  """Log scale on `axis` ('x' or 'y') when the values are positive and span
-  more than LOG_DECADES decades, linear otherwise; limits fitted to the
-  values with a 5% margin (in decades on a log scale)."""
+def _fit_scale(ax, axis: str, values, references=()) -> list[float]:
+  """Log scale on `axis` ('x' or 'y') when the `values` are positive and
+  span more than LOG_DECADES decades, linear otherwise; limits fitted to
+  the values and to each of the `references` that is not far from them
+  (see FAR), with a 5% margin (in decades on a log scale). Returns the
+  references left off the axis."""
   values = np.concatenate([np.ravel(np.asarray(v, dtype=float))
-                           for v in values])
+                           for v in values] + [np.zeros(0)])
   values = values[np.isfinite(values)]
+  if not values.size:  # nothing but the references to fit
+    values, references = np.asarray(references, dtype=float), ()
   if not values.size:
-    return
+    return []
   low, high = values.min(), values.max()
   log = low > 0 and np.log10(high / low) > LOG_DECADES
+  scale = np.log10 if log else float
+  low, high = scale(low), scale(high)
+  fitted, far = [low, high], []
+  for value in references:
+    if log and value <= 0:
+      far.append(value)
+      continue
+    place = scale(value)
+    if high > low and max(high, place) - min(low, place) > FAR * (high - low):
+      far.append(value)
+    else:
+      fitted.append(place)
+  low, high = min(fitted), max(fitted)
   if log:
     getattr(ax, f'set_{axis}scale')('log')
-    low, high = np.log10(low), np.log10(high)
   margin = 0.05 * (high - low) or 0.05 * max(abs(high), 1e-12)
   limits = np.array([low - margin, high + margin])
   getattr(ax, f'set_{axis}lim')(*(10**limits if log else limits))
+  return far
 
 
 def _legend(fig, ax, diverged: bool) -> None:
@@ -286,7 +327,8 @@ def plot_curves(root: str, metric=None, by=None, references=None,
   last logged value an 'x', the mean over a group's seeds a thick line
   over the steps that all of them logged; the trivial baseline dashed and
   the `references` (label -> value, e.g. {'IndRNN paper': 0.001}) dotted,
-  each labelled. `where` ({field: values}) keeps only some runs."""
+  each labelled, or an arrow at the axis' edge where it lies far beyond the
+  curves. `where` ({field: values}) keeps only some runs."""
   df = _select(load(root), where)
   metric = _headline(df, metric)
   by = list(varying(df) if by is None else by)
@@ -310,8 +352,9 @@ def plot_curves(root: str, metric=None, by=None, references=None,
       ax.plot(mean.index, mean.values, linewidth=2, markevery=0.1,
               label=f'{label} (mean of {len(curves)})', **style)
       shown += [c.values for c in curves]
-  shown.append(_references(ax, df, metric, references))
-  _fit_scale(ax, 'y', shown)
+  lines = _references(df, metric, references)
+  far = _fit_scale(ax, 'y', shown, [value for _, value, _ in lines])
+  _draw_references(ax, lines, far)
   ax.set_xlabel('step')
   ax.set_ylabel(metric)
   _legend(fig, ax, diverged)
@@ -322,7 +365,8 @@ def plot_versus(root: str, x: str, metric=None, by=None, references=None):
   """The final metric against the config field `x`: every finished seed a
   small marker, a diverged run's last logged value an 'x', the mean over a
   group's finished seeds a line; the trivial baseline dashed against `x`
-  and the `references` (label -> value) dotted."""
+  and the `references` (label -> value) dotted, or an arrow at the axis'
+  edge where one lies far beyond the data."""
   df = load(root)
   metric = _headline(df, metric)
   options.check_choice('x', x, config_columns(df))
@@ -360,8 +404,9 @@ def plot_versus(root: str, x: str, metric=None, by=None, references=None):
     ax.plot(base.index, base.values, color='black', linestyle='--',
             linewidth=1, label='trivial baseline')
     shown.append(base.values)
-  shown.append(_references(ax, df, metric, references, baselines=False))
-  _fit_scale(ax, 'y', shown)
+  lines = _references(df, metric, references, baselines=False)
+  far = _fit_scale(ax, 'y', shown, [value for _, value, _ in lines])
+  _draw_references(ax, lines, far)
   if pd.api.types.is_numeric_dtype(df[x]):
     _fit_scale(ax, 'x', [df[x].values])
   ax.set_xlabel(x)

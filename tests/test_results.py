@@ -134,13 +134,36 @@ def test_versus_marks_a_diverged_run_at_its_x(tmp_path):
   assert (list(cross.get_xdata()), list(cross.get_ydata())) == ([20], [0.9])
 
 
-def test_a_narrow_range_is_linear_and_fitted(tmp_path):
-  # Bits per character between 2 and 3 under a baseline of 5: linear.
+def edge_marks(ax):
+  """The references off the axis: {legend label: (x, y) in axes fraction}."""
+  return {l.get_label(): (l.get_xdata()[0], l.get_ydata()[0])
+          for l in ax.lines if l.get_transform() == ax.transAxes}
+
+
+def test_a_narrow_range_is_linear_and_a_far_baseline_an_arrow(tmp_path):
+  # Bits per character between 2.4 and 3 under a baseline of 5: linear, the
+  # axis fitted to the curve, the baseline an arrow at the top edge.
   write_run(tmp_path, 'a', cell('gru'), {10: 3.0, 20: 2.4}, metric='eval/bpc',
             baseline=5.0)
-  (ax,) = results.plot_curves(str(tmp_path)).axes
+  fig = results.plot_curves(str(tmp_path))
+  (ax,) = fig.axes
   assert ax.get_yscale() == 'linear'
-  np.testing.assert_allclose(ax.get_ylim(), [2.4 - 0.13, 5.0 + 0.13])
+  np.testing.assert_allclose(ax.get_ylim(), [2.4 - 0.03, 3.0 + 0.03])
+  assert edge_marks(ax) == {'trivial baseline (5, above the axis)': (1, 1)}
+  assert legend_labels(fig) == ['all (mean of 1)',
+                                'trivial baseline (5, above the axis)']
+  assert [t.get_text() for t in ax.texts] == ['trivial baseline 5']
+
+
+def test_a_reference_near_the_data_is_fitted_in(tmp_path):
+  # 2.0 keeps the curve (2.4 to 3) on more than half of the axis: a line.
+  write_run(tmp_path, 'a', cell('gru'), {10: 3.0, 20: 2.4}, metric='eval/bpc',
+            baseline=5.0)
+  fig = results.plot_curves(str(tmp_path), references={'paper': 2.0})
+  (ax,) = fig.axes
+  np.testing.assert_allclose(ax.get_ylim(), [2.0 - 0.05, 3.0 + 0.05])
+  assert list(mean_line(ax, 'paper (2)').get_ydata()) == [2.0, 2.0]
+  assert list(edge_marks(ax)) == ['trivial baseline (5, above the axis)']
 
 
 def test_a_range_over_one_and_a_half_decades_is_log(tmp_path):
@@ -153,20 +176,21 @@ def test_a_range_over_one_and_a_half_decades_is_log(tmp_path):
       [-4 - 0.05 * decades, math.log10(BASELINE) + 0.05 * decades])
 
 
-def test_references_are_labelled_lines_and_count_for_the_scale(tmp_path):
+def test_references_are_labelled_lines_or_arrows_below_a_log_axis(tmp_path):
   write_run(tmp_path, 'a', cell('indrnn'), {10: 0.15, 20: 0.01, 30: 1e-4})
   fig = results.plot_curves(str(tmp_path), references={
       'IndRNN paper': 0.0, 'LSTM paper': 0.05})
   (ax,) = fig.axes
-  assert ax.get_yscale() == 'linear'  # 0 has no place on a log scale
+  assert ax.get_yscale() == 'log'  # the curve spans three decades
   assert legend_labels(fig) == ['all (mean of 1)', 'trivial baseline (0.167)',
-                                'IndRNN paper (0)', 'LSTM paper (0.05)']
-  for label, value in (('IndRNN paper (0)', 0.0), ('LSTM paper (0.05)', 0.05),
+                                'IndRNN paper (0, below the axis)',
+                                'LSTM paper (0.05)']
+  for label, value in (('LSTM paper (0.05)', 0.05),
                        ('trivial baseline (0.167)', BASELINE)):
     assert list(mean_line(ax, label).get_ydata()) == [value, value]
+  assert edge_marks(ax) == {'IndRNN paper (0, below the axis)': (1, 0)}
   assert [t.get_text() for t in ax.texts] == [
-      'trivial baseline', 'IndRNN paper', 'LSTM paper']
-  assert ax.get_ylim()[0] < 0
+      'trivial baseline', 'IndRNN paper 0', 'LSTM paper']
 
 
 def test_a_reference_must_be_a_number(tmp_path):
