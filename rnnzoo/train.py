@@ -221,18 +221,21 @@ def _row_shardings(model, params, batch_size: int, batch_sharding):
 
 def restore(workdir: str, step: int | None = None):
   """A run's model: (config, task, model, variables) at its latest
-  checkpoint, or at `step`. Model fields added since the run was made
-  take their defaults."""
+  checkpoint, or at `step`. Model and optimizer fields added since the run
+  was made take their defaults."""
   config = rundir.read_config(workdir)
-  config.model = ml_collections.ConfigDict(
-      {**models.of(config).default_config().to_dict(),
-       **config.model.to_dict()})
-  built = assembly.assemble(config)
   manager = ocp.CheckpointManager(_checkpoints(workdir))
   step = manager.latest_step() if step is None else step
   if step is None:
     manager.close()
     raise ValueError(f'workdir={workdir!r} holds no checkpoint')
+  config.model = ml_collections.ConfigDict(
+      {**models.of(config).default_config().to_dict(),
+       **config.model.to_dict()})
+  config.optim = ml_collections.ConfigDict(
+      {**optim_lib.default_config(config.optim.name).to_dict(),
+       **config.optim.to_dict()})
+  built = assembly.assemble(config)
   restored = manager.restore(step, args=ocp.args.Composite(
       state=ocp.args.StandardRestore()))
   manager.close()

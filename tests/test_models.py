@@ -173,12 +173,13 @@ def test_an_old_run_dir_restores_and_resumes(tmp_path):
   config = load('mnist1d.py:runlocal')
   train.train_and_evaluate(config, str(tmp_path))
   old = _without_model_name(config)
-  del old['model']['learn_initial_carry']  # a field added since, off
+  del old['model']['learn_initial_carry']  # fields added since, off
+  del old['optim']['lr_scale'], old['optim']['lr_scale_params']
   with open(tmp_path / 'config.json', 'w') as f:
     json.dump(old, f)
   restored, _, model, _ = train.restore(str(tmp_path))
   assert restored.model.name == 'rnn' and model.recurrent_diagnostics
-  assert not model.learn_initial_carry
+  assert not model.learn_initial_carry and restored.optim.lr_scale_params == ''
   longer = config_util.override(config, {'num_steps': 25})
   assert train.train_and_evaluate(longer, str(tmp_path))['steps'] == 25
 

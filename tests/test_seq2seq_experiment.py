@@ -3,6 +3,7 @@
 import os
 
 import jax
+from matplotlib import figure
 import pandas as pd
 import pytest
 
@@ -86,6 +87,16 @@ def test_the_plots(tmp_path):
   with pytest.raises(experiment.NotFinished, match='checkpoint of arm '
                      f"'{spec.EXAMPLE_ARM}' seed 0"):
     spec.attention_example(o, str(tmp_path))
+
+
+def test_without_the_checkpoint_the_attention_plot_drawn_before_stays(
+    tmp_path):
+  o = _outcomes(tmp_path, _bahdanau)
+  figure.Figure().savefig(tmp_path / spec.EXAMPLE_PLOT,
+                          metadata={'Description': 'Seed 0, 28 symbols.'})
+  assert spec.attention_example(o, str(tmp_path)) == (
+      '### Attention weights reversing one string\n\nSeed 0, 28 symbols.'
+      '\n\n![attention_example.png](attention_example.png)')
 
 
 def _num_params(arm):

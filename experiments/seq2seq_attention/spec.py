@@ -9,6 +9,7 @@ import os
 
 from matplotlib import figure
 import numpy as np
+from PIL import Image
 
 from rnnzoo import experiment
 from rnnzoo import verdicts
@@ -166,10 +167,28 @@ def accuracy_by_length(o: experiment.Outcomes, folder: str) -> str:
           f'\n\n![{name}]({name})')
 
 
+EXAMPLE_PLOT = 'attention_example.png'
+
+
+def _attention_section(caption: str) -> str:
+  return (f'### Attention weights reversing one string\n\n{caption}'
+          f'\n\n![{EXAMPLE_PLOT}]({EXAMPLE_PLOT})')
+
+
+def _drawn_caption(folder: str) -> str | None:
+  """The caption stored in the attention plot drawn before, if any."""
+  path = os.path.join(folder, EXAMPLE_PLOT)
+  if not os.path.exists(path):
+    return None
+  with Image.open(path) as image:
+    return image.text.get('Description')
+
+
 def attention_example(o: experiment.Outcomes, folder: str) -> str:
   """The attention weights of seed 0 of EXAMPLE_ARM reversing one string
   of EXAMPLE_LEN symbols: a clean reversal is the anti-diagonal. Needs that
-  run's checkpoint, which is not committed (only its small files are)."""
+  run's checkpoint, which is not committed (only its small files are):
+  without it, the plot drawn before stays, with the caption stored in it."""
   import jax  # pylint: disable=g-import-not-at-top
   from rnnzoo import train  # pylint: disable=g-import-not-at-top
   o.check_finished(EXAMPLE_ARM)
@@ -179,6 +198,9 @@ def attention_example(o: experiment.Outcomes, folder: str) -> str:
   try:
     _, task, model, variables = train.restore(workdir)
   except (ValueError, FileNotFoundError) as error:
+    caption = _drawn_caption(folder)
+    if caption:
+      return _attention_section(caption)
     raise experiment.NotFinished(
         f'the attention plot reads the checkpoint of arm {EXAMPLE_ARM!r} '
         f'seed 0, which is not here ({error}); run the arm here to draw '
@@ -189,6 +211,11 @@ def attention_example(o: experiment.Outcomes, folder: str) -> str:
   tokens, weights = model.apply(
       variables, batch['src'][row:row + 1], batch['src_mask'][row:row + 1],
       length + 1, method='generate')
+  right = bool(np.array_equal(np.asarray(tokens[0]),
+                              np.asarray(batch['tgt_out'][row, :length + 1])))
+  caption = (f'Seed 0 of {EXAMPLE_ARM}, a string of {length} symbols (answer '
+             f"{'right' if right else 'wrong'}); row t is the weights with "
+             'which output step t reads the source.')
   fig = figure.Figure(figsize=(5, 5))
   ax = fig.subplots()
   ax.imshow(np.asarray(weights[0, :, :length]), cmap='gray_r', vmin=0,
@@ -196,14 +223,9 @@ def attention_example(o: experiment.Outcomes, folder: str) -> str:
   ax.set_xlabel('source position')
   ax.set_ylabel('output step')
   fig.tight_layout()
-  name = 'attention_example.png'
-  fig.savefig(os.path.join(folder, name), dpi=100)
-  right = bool(np.array_equal(np.asarray(tokens[0]),
-                              np.asarray(batch['tgt_out'][row, :length + 1])))
-  return (f'### Attention weights reversing one string\n\nSeed 0 of '
-          f'{EXAMPLE_ARM}, a string of {length} symbols (answer '
-          f"{'right' if right else 'wrong'}); row t is the weights with "
-          f'which output step t reads the source.\n\n![{name}]({name})')
+  fig.savefig(os.path.join(folder, EXAMPLE_PLOT), dpi=100,
+              metadata={'Description': caption})
+  return _attention_section(caption)
 
 
 # Minutes a seed, measured here on one core (8,000 steps, the other core
