@@ -43,6 +43,7 @@ from rnnzoo import verdicts
 
 RUNS = 'runs'
 FINAL = ('done', 'diverged')  # the statuses of the runs a plot draws
+SHORT = 'short of its budget'  # done at fewer steps than its arm declares
 BEGIN, END = '<!-- experiment:begin -->', '<!-- experiment:end -->'
 TRAIN_LOG_EVERY = 50
 
@@ -224,6 +225,23 @@ class Outcomes:
       self.frame = results.load(runs_dir)
     except ValueError:  # no runs yet
       self.frame = pd.DataFrame(columns=['run', 'arm', 'seed', 'status'])
+    self._mark_short()
+
+  def _mark_short(self) -> None:
+    """A run done at fewer steps than its arm declares now (the budget was
+    raised after it ran; it resumes to the new one) is not finished: its
+    status reads SHORT, so no table, verdict or plot takes it."""
+    if 'steps' not in self.frame:
+      return
+    budgets = self.frame['arm'].map(
+        {arm.name: arm.steps for arm in self.experiment.arms})
+    short = (self.frame['status'] == 'done') & (self.frame['steps'] < budgets)
+    self.frame.loc[short, 'status'] = SHORT
+
+  def finished_runs(self, arms) -> list[str]:
+    """The runs of `arms` that are done or diverged."""
+    return list(self.frame[self.frame['arm'].isin(arms) &
+                           self.frame['status'].isin(FINAL)]['run'])
 
   def metric_of(self, arm: str) -> str:
     return self.experiment.arm(arm).metric or self.experiment.metric
@@ -499,11 +517,12 @@ def _plots(experiment: Experiment, outcomes: Outcomes, runs: str,
       a.name for a in experiment.arms)}
   written = []
   for stem, arms in groups.items():
-    if not any(outcomes.runs(a)['status'].isin(FINAL).any() for a in arms):
+    finished = outcomes.finished_runs(arms)
+    if not finished:
       continue
     figure = results.plot_curves(
         runs, metric=outcomes.metric_of(arms[0]), by=['arm'],
-        where={'arm': arms, 'status': FINAL},
+        where={'run': finished},
         references=experiment.plot_references.get(stem))
     name = f'{stem}.png'
     figure.savefig(os.path.join(folder, name), dpi=100)

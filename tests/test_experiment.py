@@ -170,6 +170,32 @@ def test_plots_draw_only_finished_runs(tmp_path):
   assert '.png' not in text
 
 
+def test_a_run_done_before_its_arm_got_more_steps_is_not_finished(tmp_path):
+  # The arm's budget went from 6 steps to 12 after seed 0 ran: its 6-step
+  # result is neither a value, nor a finished seed, nor a plotted curve.
+  spec = _spec(seeds=1)
+  run = tmp_path / 'runs' / 'gru_short' / 'seed=0'
+  run.mkdir(parents=True)
+  rundir.write_config(str(run), spec.arm('gru_short').configs(ROOT)[0])
+  rundir.write_results(str(run), {
+      'status': 'done', 'final': {'eval/mse': 0.1}, 'steps': 6,
+      'baseline': {'eval/mse': 1 / 6}, 'metric': 'eval/mse',
+      'higher_is_better': False})
+  (run / 'metrics.jsonl').write_text(
+      json.dumps({'step': 6, 'eval/mse': 0.1}) + '\n')
+  assert experiment.Outcomes(spec, str(tmp_path / 'runs')).values(
+      'gru_short') == [0.1]
+  longer = dataclasses.replace(spec, arms=(dataclasses.replace(
+      spec.arm('gru_short'), steps=12),))
+  outcomes = experiment.Outcomes(longer, str(tmp_path / 'runs'))
+  assert outcomes.values('gru_short') == []
+  (_, verdict), = experiment.verdicts_of(longer, str(tmp_path))
+  assert "arm 'gru_short' has finished 0 of its 1 seeds" in verdict.finding
+  (tmp_path / 'README.md').write_text('# Toy\n')
+  experiment.report(longer, str(tmp_path))
+  assert not (tmp_path / 'curves.png').exists()
+
+
 def test_sections_waiting_for_the_same_runs_say_so_once(tmp_path):
   def waiting(outcomes, folder):
     del folder
