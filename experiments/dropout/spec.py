@@ -96,8 +96,9 @@ REFERENCES = (
         'here); the licence texts, 2 x 256 units, 10,000 steps, the best '
         'validation score here', over_run=True),
 )
-NEEDS = ('18 runs of 5,000 steps of a 2 x 256 LSTM, about 20 minutes each '
-         'here (twice that for an arm that needs the longer budget).')
+NEEDS = ('the 9 per-step dropout runs, 5,000 steps of a 2 x 256 LSTM, about '
+         '13 minutes each here (twice that for an arm that needs the longer '
+         'budget); the 9 variational runs took 12-27 minutes each.')
 EXPERIMENT = experiment.Experiment(
     name='dropout', metric=METRIC, arms=ARMS, references=REFERENCES,
     claims=(
