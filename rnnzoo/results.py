@@ -264,10 +264,11 @@ def _draw_references(ax, lines, far) -> None:
 
 
 LOG_DECADES = 1.5  # a wider span of positive values gets a log scale
-# A reference that would leave the data less than 1 / FAR of the axis is
-# not fitted in; it is marked at the axis' edge (a bits-per-character plot
-# between 2 and 3 does not stretch up to the unigram baseline of 5).
-FAR = 2.0
+# A reference that would leave the data less than 1 / FAR (two thirds) of
+# the axis is not fitted in; it is marked at the axis' edge (a
+# bits-per-character plot between 2 and 3.5 does not stretch up to the
+# unigram baseline of 5).
+FAR = 1.5
 
 
 def _fit_scale(ax, axis: str, values, references=()) -> list[float]:

@@ -155,15 +155,18 @@ def test_a_narrow_range_is_linear_and_a_far_baseline_an_arrow(tmp_path):
   assert [t.get_text() for t in ax.texts] == ['trivial baseline 5']
 
 
-def test_a_reference_near_the_data_is_fitted_in(tmp_path):
-  # 2.0 keeps the curve (2.4 to 3) on more than half of the axis: a line.
+def test_a_reference_is_fitted_in_only_near_the_data(tmp_path):
+  # 2.2 keeps the curve (2.4 to 3) on three quarters of the axis: a line;
+  # 1.9 would leave it on less than two thirds: an arrow.
   write_run(tmp_path, 'a', cell('gru'), {10: 3.0, 20: 2.4}, metric='eval/bpc',
             baseline=5.0)
-  fig = results.plot_curves(str(tmp_path), references={'paper': 2.0})
+  fig = results.plot_curves(str(tmp_path), references={'paper': 2.2,
+                                                       'other': 1.9})
   (ax,) = fig.axes
-  np.testing.assert_allclose(ax.get_ylim(), [2.0 - 0.05, 3.0 + 0.05])
-  assert list(mean_line(ax, 'paper (2)').get_ydata()) == [2.0, 2.0]
-  assert list(edge_marks(ax)) == ['trivial baseline (5, above the axis)']
+  np.testing.assert_allclose(ax.get_ylim(), [2.2 - 0.04, 3.0 + 0.04])
+  assert list(mean_line(ax, 'paper (2.2)').get_ydata()) == [2.2, 2.2]
+  assert edge_marks(ax) == {'trivial baseline (5, above the axis)': (1, 1),
+                            'other (1.9, below the axis)': (1, 0)}
 
 
 def test_a_range_over_one_and_a_half_decades_is_log(tmp_path):
