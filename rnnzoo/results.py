@@ -252,9 +252,11 @@ def _references(df: pd.DataFrame, metric: str, references,
   return lines + [(label, value, ':') for label, value in references.items()]
 
 
-def _draw_references(ax, lines, far) -> None:
-  """Each reference a labelled line, or, when it is in `far` (off the
-  fitted axis), a labelled arrow at the axis' edge."""
+def _fit_y_and_draw_references(ax, shown, lines) -> None:
+  """Fits the y-axis to the `shown` values and the references near them
+  (`_fit_scale`), then draws each reference of `lines` a labelled line,
+  or, when it lies off the axis, a labelled arrow at the axis' edge."""
+  far = _fit_scale(ax, 'y', shown, [value for _, value, _ in lines])
   high = ax.get_ylim()[1]
   for label, value, linestyle in lines:
     if value in far:
@@ -353,9 +355,7 @@ def plot_curves(root: str, metric=None, by=None, references=None,
       ax.plot(mean.index, mean.values, linewidth=2, markevery=0.1,
               label=f'{label} (mean of {len(curves)})', **style)
       shown += [c.values for c in curves]
-  lines = _references(df, metric, references)
-  far = _fit_scale(ax, 'y', shown, [value for _, value, _ in lines])
-  _draw_references(ax, lines, far)
+  _fit_y_and_draw_references(ax, shown, _references(df, metric, references))
   ax.set_xlabel('step')
   ax.set_ylabel(metric)
   _legend(fig, ax, diverged)
@@ -405,9 +405,8 @@ def plot_versus(root: str, x: str, metric=None, by=None, references=None):
     ax.plot(base.index, base.values, color='black', linestyle='--',
             linewidth=1, label='trivial baseline')
     shown.append(base.values)
-  lines = _references(df, metric, references, baselines=False)
-  far = _fit_scale(ax, 'y', shown, [value for _, value, _ in lines])
-  _draw_references(ax, lines, far)
+  _fit_y_and_draw_references(
+      ax, shown, _references(df, metric, references, baselines=False))
   if pd.api.types.is_numeric_dtype(df[x]):
     _fit_scale(ax, 'x', [df[x].values])
   ax.set_xlabel(x)

@@ -90,16 +90,22 @@ def test_a_run_of_another_config_is_not_copied(tmp_path):
       str(tmp_path)) == []
 
 
-def test_a_claim_whose_arms_have_not_finished_is_inconclusive_and_says_why(
-    tmp_path):
-  spec = _spec(seeds=3, needs='3 seeds: a minute.')
-  run = tmp_path / 'runs' / 'gru_short' / 'seed=0'
+def _done_seed_0(spec, root):
+  """Seed 0 of the toy arm, done at its 6 steps with a final MSE of 0.1."""
+  run = root / 'runs' / 'gru_short' / 'seed=0'
   run.mkdir(parents=True)
   rundir.write_config(str(run), spec.arm('gru_short').configs(ROOT)[0])
   rundir.write_results(str(run), {
       'status': 'done', 'final': {'eval/mse': 0.1}, 'steps': 6,
       'baseline': {'eval/mse': 1 / 6}, 'metric': 'eval/mse',
       'higher_is_better': False})
+  return run
+
+
+def test_a_claim_whose_arms_have_not_finished_is_inconclusive_and_says_why(
+    tmp_path):
+  spec = _spec(seeds=3, needs='3 seeds: a minute.')
+  _done_seed_0(spec, tmp_path)
   (claim, verdict), = experiment.verdicts_of(spec, str(tmp_path))
   assert verdict.outcome == 'inconclusive'
   assert "arm 'gru_short' has finished 1 of its 3 seeds" in verdict.finding
@@ -174,13 +180,7 @@ def test_a_run_done_before_its_arm_got_more_steps_is_not_finished(tmp_path):
   # The arm's budget went from 6 steps to 12 after seed 0 ran: its 6-step
   # result is neither a value, nor a finished seed, nor a plotted curve.
   spec = _spec(seeds=1)
-  run = tmp_path / 'runs' / 'gru_short' / 'seed=0'
-  run.mkdir(parents=True)
-  rundir.write_config(str(run), spec.arm('gru_short').configs(ROOT)[0])
-  rundir.write_results(str(run), {
-      'status': 'done', 'final': {'eval/mse': 0.1}, 'steps': 6,
-      'baseline': {'eval/mse': 1 / 6}, 'metric': 'eval/mse',
-      'higher_is_better': False})
+  run = _done_seed_0(spec, tmp_path)
   (run / 'metrics.jsonl').write_text(
       json.dumps({'step': 6, 'eval/mse': 0.1}) + '\n')
   assert experiment.Outcomes(spec, str(tmp_path / 'runs')).values(
