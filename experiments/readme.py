@@ -45,18 +45,24 @@ def cell_table(specs, folder=experiments.folder) -> str:
     for name, spec, column in columns:
       declared = column.arms.get(cell)
       arm = _shown(outcomes[name], declared)
-      if declared and not arm:
-        cells.append('pending')
-        continue
-      values = outcomes[name].values(arm) if arm else []
-      seeds = spec.arm(arm).seeds if arm else 0
-      cells.append(f'{np.mean(values):.3g} ± {np.std(values, ddof=1):.2g} '
-                   f'({len(values)}/{seeds})' if len(values) > 1 else
-                   (f'{values[0]:.3g} (1/{seeds})' if values else
-                    ('pending' if arm else '')))
+      cells.append(_summary(outcomes[name], spec.arm(arm)) if arm else
+                   ('pending' if declared else ''))
     lines.append('| ' + ' | '.join(cells) + ' |')
   lines.append('| ' + ' | '.join(baselines) + ' |')
   return '\n'.join(lines)
+
+
+def _summary(outcomes, arm: experiment.Arm) -> str:
+  """'mean ± std (finished/planned seeds)' of the arm's finished seeds, with
+  the count of seeds that diverged (whose runs end without a final metric);
+  'diverged (n/planned)' when no seed finished, 'pending' until one ends."""
+  values = outcomes.values(arm.name)
+  diverged = outcomes.diverged(arm.name)
+  if not values:
+    return f'diverged ({diverged}/{arm.seeds})' if diverged else 'pending'
+  spread = (f' ± {np.std(values, ddof=1):.2g}' if len(values) > 1 else '')
+  lost = f', {diverged} diverged' if diverged else ''
+  return f'{np.mean(values):.3g}{spread} ({len(values)}/{arm.seeds}{lost})'
 
 
 def _shown(outcomes, arms: str | tuple[str, ...] | None) -> str | None:
@@ -88,8 +94,9 @@ def results_section() -> str:
       'cell of the table is the mean ± std over seeds of the final test '
       'metric, with finished / planned seeds; where a cell has several arms '
       '(the expRNN at two rates, the LSTM at T = 1000 at two), the better '
-      'one. An arm that has not finished says pending. Lower is better for '
-      'MSE and cross-entropy.')
+      'one. An arm that has not finished says pending; a seed that diverged '
+      'has no final metric and is counted apart. Lower is better for MSE '
+      'and cross-entropy.')
   verdict_intro = (
       'Each claim gets a verdict from its per-seed numbers by the rule its '
       "experiment's README states: supported, contradicted or inconclusive "

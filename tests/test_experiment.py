@@ -90,13 +90,15 @@ def test_a_run_of_another_config_is_not_copied(tmp_path):
       str(tmp_path)) == []
 
 
-def _done_seed_0(spec, root):
-  """Seed 0 of the toy arm, done at its 6 steps with a final MSE of 0.1."""
-  run = root / 'runs' / 'gru_short' / 'seed=0'
+def _finished_seed(spec, root, seed=0, status='done', mse=0.1):
+  """A seed of the toy arm, ended at its 6 steps: done with the final `mse`,
+  or diverged (then without a final MSE)."""
+  run = root / 'runs' / 'gru_short' / f'seed={seed}'
   run.mkdir(parents=True)
-  rundir.write_config(str(run), spec.arm('gru_short').configs(ROOT)[0])
+  rundir.write_config(str(run), spec.arm('gru_short').configs(ROOT)[seed])
   rundir.write_results(str(run), {
-      'status': 'done', 'final': {'eval/mse': 0.1}, 'steps': 6,
+      'status': status, 'steps': 6,
+      'final': {'eval/mse': mse} if status == 'done' else {},
       'baseline': {'eval/mse': 1 / 6}, 'metric': 'eval/mse',
       'higher_is_better': False})
   return run
@@ -105,7 +107,7 @@ def _done_seed_0(spec, root):
 def test_a_claim_whose_arms_have_not_finished_is_inconclusive_and_says_why(
     tmp_path):
   spec = _spec(seeds=3, needs='3 seeds: a minute.')
-  _done_seed_0(spec, tmp_path)
+  _finished_seed(spec, tmp_path)
   (claim, verdict), = experiment.verdicts_of(spec, str(tmp_path))
   assert verdict.outcome == 'inconclusive'
   assert "arm 'gru_short' has finished 1 of its 3 seeds" in verdict.finding
@@ -180,7 +182,7 @@ def test_a_run_done_before_its_arm_got_more_steps_is_not_finished(tmp_path):
   # The arm's budget went from 6 steps to 12 after seed 0 ran: its 6-step
   # result is neither a value, nor a finished seed, nor a plotted curve.
   spec = _spec(seeds=1)
-  run = _done_seed_0(spec, tmp_path)
+  run = _finished_seed(spec, tmp_path)
   (run / 'metrics.jsonl').write_text(
       json.dumps({'step': 6, 'eval/mse': 0.1}) + '\n')
   assert experiment.Outcomes(spec, str(tmp_path / 'runs')).values(
@@ -309,6 +311,20 @@ def test_a_column_over_several_arms_shows_the_best_once_all_finished(
   outcomes = experiment.Outcomes(spec, str(tmp_path / 'runs'))
   best = min(outcomes.values(a.name)[0] for a in arms)
   assert row() == f'| `gru` | {best:.3g} (1/1) |'
+
+
+def test_the_cell_table_counts_diverged_seeds_apart(tmp_path):
+  spec = _spec(seeds=3)
+  spec = dataclasses.replace(spec, columns=(
+      experiment.Column('adding, MSE', {'gru': 'gru_short'}),))
+  row = lambda: readme.cell_table([('toy', spec)],
+                                  lambda name: str(tmp_path)).splitlines()[2]
+  assert row() == '| `gru` | pending |'
+  _finished_seed(spec, tmp_path, 1, 'diverged')
+  assert row() == '| `gru` | diverged (1/3) |'
+  _finished_seed(spec, tmp_path, 0, 'done', mse=0.1)
+  _finished_seed(spec, tmp_path, 2, 'done', mse=0.3)
+  assert row() == '| `gru` | 0.2 ± 0.14 (2/3, 1 diverged) |'
 
 
 def test_a_reference_to_an_arm_that_does_not_exist_is_refused():
