@@ -497,7 +497,10 @@ def references_table(experiment: Experiment, outcomes: Outcomes) -> str:
     setting = ref.setting or first.label or first.name
     values = lambda arm: outcomes.values(arm, over_run=ref.over_run)
     if len(ref.arms) == 1:
-      ours = _mean_std(values(first.name))
+      found = values(first.name)
+      ours = _mean_std(found)
+      if found and len(found) + outcomes.diverged(first.name) < first.seeds:
+        ours += f' ({len(found)} of {first.seeds} seeds)'
     else:
       try:
         best = outcomes.best_arm(ref.arms, over_run=ref.over_run)

@@ -313,18 +313,23 @@ def test_a_column_over_several_arms_shows_the_best_once_all_finished(
   assert row() == f'| `gru` | {best:.3g} (1/1) |'
 
 
-def test_the_cell_table_counts_diverged_seeds_apart(tmp_path):
-  spec = _spec(seeds=3)
-  spec = dataclasses.replace(spec, columns=(
-      experiment.Column('adding, MSE', {'gru': 'gru_short'}),))
+def test_tables_count_diverged_and_unfinished_seeds_apart(tmp_path):
+  spec = dataclasses.replace(
+      _spec(seeds=3),
+      columns=(experiment.Column('adding, MSE', {'gru': 'gru_short'}),),
+      references=(experiment.Reference('gru_short', 'A paper', '0.3', ''),))
   row = lambda: readme.cell_table([('toy', spec)],
                                   lambda name: str(tmp_path)).splitlines()[2]
+  ours = lambda: experiment.references_table(spec, experiment.Outcomes(
+      spec, str(tmp_path / 'runs'))).splitlines()[-1].split(' | ')[3]
   assert row() == '| `gru` | pending |'
   _finished_seed(spec, tmp_path, 1, 'diverged')
   assert row() == '| `gru` | diverged (1/3) |'
   _finished_seed(spec, tmp_path, 0, 'done', mse=0.1)
+  assert ours() == '0.1 (1 of 3 seeds)'
   _finished_seed(spec, tmp_path, 2, 'done', mse=0.3)
   assert row() == '| `gru` | 0.2 ± 0.14 (2/3, 1 diverged) |'
+  assert ours() == '0.2 ± 0.14'
 
 
 def test_a_reference_to_an_arm_that_does_not_exist_is_refused():
