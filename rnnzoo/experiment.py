@@ -499,8 +499,10 @@ def references_table(experiment: Experiment, outcomes: Outcomes) -> str:
     if len(ref.arms) == 1:
       found = values(first.name)
       ours = _mean_std(found)
-      if found and len(found) + outcomes.diverged(first.name) < first.seeds:
-        ours += f' ({len(found)} of {first.seeds} seeds)'
+      try:
+        outcomes.check_finished(first.name)
+      except NotFinished:
+        ours += f' ({len(found)} of {first.seeds} seeds)' if found else ''
     else:
       try:
         best = outcomes.best_arm(ref.arms, over_run=ref.over_run)
