@@ -6,10 +6,11 @@ from rnnzoo import experiment
 from rnnzoo import verdicts
 
 GATES = {'full': '', 'no_i': 'i', 'no_f': 'f', 'no_o': 'o'}
-# name -> (config, fields, steps, learning rates, seeds, metric): five seeds
-# where a run costs a minute or less, three where it costs several.
+# name -> (config, fields, steps, learning rates, seeds, metric). The adding
+# problem runs 5,000 steps: at 1,500 some seeds without the forget or the
+# output gate had not left the plateau yet (see the README).
 TASKS = {
-    'adding': ('configs/adding.py:cell=lstm,seq_len=50', {}, 1500,
+    'adding': ('configs/adding.py:cell=lstm,seq_len=50', {}, 5000,
                (3e-4, 1e-3, 3e-3), 5, 'eval/mse'),
     'char_lm': ('configs/char_lm.py:cell=lstm,hidden=128,layers=1,seq_len=64',
                 {'task.path': corpus.PATH, 'batch_size': 32}, 10_000,
@@ -61,7 +62,7 @@ def _unimportant(task, variant):
   return rule
 
 
-NEEDS = {'adding': '60 runs of 1,500 steps: about 35 minutes here.',
+NEEDS = {'adding': '60 runs of 5,000 steps, about 8 minutes each here.',
          'char_lm': '36 runs of 10,000 steps, about 3.5 minutes each here; '
                     'the 9 of the full LSTM have the config of the '
                     'forget-bias experiment\'s bias-1 runs and are copied '
