@@ -13,7 +13,8 @@ launching a sweep again resumes it; given more steps, done points go on
 from their last checkpoint. Every point's config is built, and so checked,
 before any runs.
 
-Executors: 'local', a pool of worker processes; 'ray', one Ray task per
+Executors: 'local', a pool of worker processes (which stop when the
+sweep's process ends, however it ends); 'ray', one Ray task per
 point on a Ray cluster (a local one by default), with the CPUs and GPUs of
 each config's `resources` section. A point that fails is reported and the
 others go on.
@@ -26,6 +27,9 @@ import multiprocessing
 import os
 import re
 import socket
+import sys
+import threading
+import time
 
 import ml_collections
 
@@ -169,10 +173,30 @@ def _report(outcome) -> dict:
   return report
 
 
+def _exit_with(parent: int, every_s: float = 1.0) -> None:
+  """Ends this worker process once `parent` has ended.
+
+  A pool's worker outlives a parent that is killed (SIGKILL, or SIGTERM,
+  which Python does not turn into an exception) and would go on training
+  into the run dir, beside whatever runs there next. A daemon thread
+  watches the parent; the run resumes from its last finished checkpoint.
+  """
+  def watch():
+    while os.getppid() == parent:
+      time.sleep(every_s)
+    print(f'sweep worker {os.getpid()}: its parent process {parent} has '
+          'ended, so it stops too', file=sys.stderr, flush=True)
+    os._exit(1)  # pylint: disable=protected-access
+  threading.Thread(target=watch, daemon=True).start()
+
+
 def _run_local(jobs: list[Job], workers: int):
-  """Yields (name, results or exception) from a pool of processes."""
+  """Yields (name, results or exception) from a pool of processes, which
+  end with this one."""
   context = multiprocessing.get_context('spawn')  # JAX does not survive fork
-  with concurrent.futures.ProcessPoolExecutor(workers, context) as pool:
+  with concurrent.futures.ProcessPoolExecutor(
+      workers, context, initializer=_exit_with,
+      initargs=(os.getpid(),)) as pool:
     futures = {pool.submit(run_point, job.config_json, job.run_dir,
                            job.overwrite): job.name for job in jobs}
     for future in concurrent.futures.as_completed(futures):

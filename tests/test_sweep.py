@@ -1,10 +1,13 @@
 """Sweeps on local processes and on a local Ray cluster, and the tables and
 plots that `rnnzoo.results` makes of them."""
 
+import glob
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -95,6 +98,68 @@ def test_local_sweep_runs_resumes_and_reports_failures(config_file, tmp_path):
   assert 'optim.lr=-1.0 is not allowed' in again[3]['error']
   with open(os.path.join(workdir, 'sweep.json')) as f:
     assert json.load(f) == again
+
+
+def _workers_of(pid):
+  """The pids of the pool workers that process `pid` spawned (from /proc)."""
+  found = []
+  for entry in filter(str.isdigit, os.listdir('/proc')):
+    try:
+      with open(f'/proc/{entry}/stat') as f:
+        stat = f.read()
+      with open(f'/proc/{entry}/cmdline', 'rb') as f:
+        command = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+      continue
+    # The fields after the command's closing bracket: state, parent pid.
+    parent = int(stat.rpartition(')')[2].split()[1])
+    if parent == pid and b'spawn_main' in command:
+      found.append(int(entry))
+  return found
+
+
+def _alive(pid):
+  try:
+    with open(f'/proc/{pid}/stat') as f:
+      return f.read().rpartition(')')[2].split()[0] != 'Z'
+  except FileNotFoundError:
+    return False
+
+
+def _wait_for(predicate, timeout_s):
+  deadline = time.monotonic() + timeout_s
+  while time.monotonic() < deadline:
+    if predicate():
+      return True
+    time.sleep(0.2)
+  return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'),
+                    reason='reads processes from /proc')
+def test_local_workers_stop_when_the_sweep_process_is_killed(config_file,
+                                                             tmp_path):
+  # A point far too long to finish: without the watch its worker would go
+  # on training after the sweep's process is gone.
+  script = (f'from rnnzoo import sweep\n'
+            f'sweep.run({config_file + ":runlocal"!r}, {str(tmp_path)!r}, '
+            f'overrides={{"num_steps": 10**7}})\n')
+  parent = subprocess.Popen([sys.executable, '-c', script], cwd=ROOT)
+  workers = []
+  try:
+    assert _wait_for(lambda: glob.glob(str(tmp_path / '*' / 'metrics.jsonl')),
+                     120), 'no point started training'
+    workers = _workers_of(parent.pid)
+    assert workers
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    assert _wait_for(lambda: not any(map(_alive, workers)), 60), (
+        'a worker outlived the sweep process')
+  finally:
+    parent.kill()
+    for pid in workers:
+      if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
 
 
 def test_a_sweep_given_more_steps_goes_on_from_the_checkpoints(
