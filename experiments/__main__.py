@@ -37,7 +37,9 @@ def main(argv):
         spec = experiments.load(name)
         for claim, verdict in experiment.verdicts_of(
             spec, experiments.folder(name)):
-          print(f'{name:24} {verdict.outcome:13} {claim.text}')
+          unfinished = (' (runs not finished)'
+                        if experiment.is_unfinished(verdict) else '')
+          print(f'{name:24} {verdict.outcome:13} {claim.text}{unfinished}')
       return
     for name in names:
       spec = experiments.load(name)

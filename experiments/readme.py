@@ -79,15 +79,25 @@ def _shown(outcomes, arms: str | tuple[str, ...] | None) -> str | None:
     return None
 
 
+def claim_lines(specs, folder=experiments.folder) -> list[str]:
+  """A line per claim: its experiment, its text and its verdict; for a
+  claim whose arms have not all finished, what finishing them takes."""
+  lines = []
+  for name, spec in specs:
+    for claim, verdict in experiment.verdicts_of(spec, folder(name)):
+      line = (f'- [{name}](experiments/{name}): {claim.text} - '
+              f'**{verdict.outcome}**')
+      if experiment.is_unfinished(verdict):
+        line += (': not settled here, its runs have not all finished. ' +
+                 claim.needs).rstrip()
+      lines.append(line)
+  return lines
+
+
 def results_section() -> str:
   specs = [(name, experiments.load(name)) for name in experiments.names()]
   table = cell_table(specs)
-  lines = []
-  for name, spec in specs:
-    for claim, verdict in experiment.verdicts_of(spec,
-                                                 experiments.folder(name)):
-      lines.append(f'- [{name}](experiments/{name}): {claim.text} - '
-                   f'**{verdict.outcome}**')
+  lines = claim_lines(specs)
   intro = (
       'Every number here is made from the run files committed under '
       '`experiments/NAME/runs` (`python -m experiments --readme`). Each '
@@ -100,7 +110,8 @@ def results_section() -> str:
   verdict_intro = (
       'Each claim gets a verdict from its per-seed numbers by the rule its '
       "experiment's README states: supported, contradicted or inconclusive "
-      '(with what settling it would take), or not run (no data here).')
+      '(where its runs have not all finished here, with what finishing them '
+      'takes), or not run (no data here).')
   return '\n\n'.join(part for part in (intro, table, verdict_intro,
                                         '\n'.join(lines)) if part)
 

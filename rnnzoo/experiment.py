@@ -441,8 +441,13 @@ def _identity(config: dict) -> str:
 # Reporting.
 
 
+UNFINISHED = 'Not settled here'
+
+
 def verdict_of(claim: Claim, outcomes: Outcomes,
                experiment: Experiment) -> verdicts.Verdict:
+  """The claim's verdict by its rule; until its arms have finished, an
+  inconclusive one that says what is missing and what it `needs`."""
   try:
     return claim.rule(outcomes)
   except NotFinished as unfinished:
@@ -451,8 +456,15 @@ def verdict_of(claim: Claim, outcomes: Outcomes,
                               f'{claim.unavailable} ({unfinished}).')
     return verdicts.Verdict(
         verdicts.INCONCLUSIVE, claim.text,
-        f'Not settled here: {unfinished}. {claim.needs}'.strip(),
+        f'{UNFINISHED}: {unfinished}. {claim.needs}'.strip(),
         command=experiment.command())
+
+
+def is_unfinished(verdict: verdicts.Verdict) -> bool:
+  """Whether `verdict_of` gave `verdict` because the claim's arms have not
+  all finished, not by the claim's rule."""
+  return (verdict.outcome == verdicts.INCONCLUSIVE and not verdict.rule and
+          verdict.finding.startswith(UNFINISHED))
 
 
 def _mean_std(values: list[float]) -> str:

@@ -115,6 +115,22 @@ def test_a_claim_whose_arms_have_not_finished_is_inconclusive_and_says_why(
   assert claim.text == 'A GRU stays at the baseline'
 
 
+def test_the_readme_lists_each_verdict_and_what_an_unfinished_claim_needs(
+    tmp_path):
+  spec = _spec(seeds=2, needs='2 seeds: a minute.')
+  lines = lambda: readme.claim_lines([('toy', spec)], lambda _: str(tmp_path))
+  _finished_seed(spec, tmp_path, 0)
+  assert lines() == [
+      '- [toy](experiments/toy): A GRU stays at the baseline - '
+      '**inconclusive**: not settled here, its runs have not all finished. '
+      '2 seeds: a minute.']
+  _finished_seed(spec, tmp_path, 1, mse=0.12)
+  (_, verdict), = experiment.verdicts_of(spec, str(tmp_path))
+  assert verdict.rule and not experiment.is_unfinished(verdict)
+  assert lines() == ['- [toy](experiments/toy): A GRU stays at the baseline '
+                     f'- **{verdict.outcome}**']
+
+
 def test_a_diverged_seed_counts_as_finished_but_gives_no_value(tmp_path):
   spec = _spec(seeds=2)
   for seed, status in ((0, 'done'), (1, 'diverged')):

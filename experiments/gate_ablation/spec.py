@@ -62,7 +62,8 @@ def _unimportant(task, variant):
   return rule
 
 
-NEEDS = {'adding': '60 runs of 5,000 steps, about 8 minutes each here.',
+NEEDS = {'adding': '60 runs of 5,000 steps, about 5 minutes each on one '
+                   'core here (5 hours in all).',
          'char_lm': '36 runs of 10,000 steps, about 3.5 minutes each here; '
                     'the 9 of the full LSTM have the config of the '
                     'forget-bias experiment\'s bias-1 runs and are copied '
