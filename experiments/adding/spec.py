@@ -136,7 +136,8 @@ EXPERIMENT = experiment.Experiment(
             'lstm_T500', 'An LSTM trained as the IndRNN authors train it '
             'solves the adding problem at T = 500 within 15,000 steps',
             _solves('lstm_T500'),
-            needs=f'3 x 15,000 steps at T = 500: 56 minutes a seed, about 3 {HOURS}.'),
+            needs=f'3 x 15,000 steps at T = 500: 56-61 minutes a seed, about 3 '
+                  f'{HOURS}.'),
         experiment.Claim(
             'vanilla_T100', 'A tanh RNN does not beat the baseline at '
             'T = 100', _stays('vanilla_T100')),
