@@ -1,5 +1,6 @@
 """Shared test setup: CPU, small shapes, and the cells every test runs over."""
 
+import gc
 import os
 import shutil
 import signal
@@ -102,6 +103,29 @@ def kill_at_first_checkpoint(process, workdir, timeout=120):
   process.wait()
 
 
+def _read_proc(path: str) -> bytes | None:
+  if not os.path.exists(path):  # not Linux
+    return None
+  with open(path, 'rb') as f:
+    return f.read()
+
+
+# Linux allows a process vm.max_map_count memory mappings (65,530 unless set
+# otherwise), and each program that XLA compiles holds some of them.
+_MAPPINGS_LIMIT = int(_read_proc('/proc/sys/vm/max_map_count') or 0)
+
+
+@pytest.fixture(autouse=True)
+def free_compiled_programs():
+  """Drops JAX's compiled programs after a test once the process holds a
+  quarter of the memory mappings it may have. JAX keeps every program for
+  the life of the process, and an xdist worker that runs hundreds of tests
+  would reach the limit (pyproject.toml's pytest section says more)."""
+  yield
+  if (_MAPPINGS_LIMIT and
+      _read_proc('/proc/self/maps').count(b'\n') > _MAPPINGS_LIMIT // 4):
+    jax.clear_caches()
+    gc.collect()
 
 
 # XLA aborts a process whose devices wait 60 s at a collective's rendezvous
