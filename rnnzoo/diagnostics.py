@@ -74,9 +74,9 @@ def state_gradient_norms(model, variables, task,
   """{'layer{l}' (or 'layer{l}/fw', '/bw'): {name: [T]}} for each float
   component of the layer's carry, named by its cell's `carry_names` ('h';
   'h' and 'c' for the LSTM): the mean over the batch (its valid steps) of
-  ||d loss / d h_t|| (and ||d loss / d c_t||, ...; [T, K] for MIST's K
-  older states, one norm each), the loss being the sum of the examples'
-  losses, computed in float64."""
+  ||d loss / d h_t|| (and ||d loss / d c_t||, ...; [T, K - 1] for MIST's
+  K - 1 older states, one norm each), the loss being the sum of the
+  examples' losses, computed in float64."""
   check_model(model)
   batch_size, num_steps = batch['x'].shape[:2]
   mask = batch.get('mask')
@@ -117,10 +117,12 @@ def _norms(grad) -> np.ndarray:
 
 
 def _batch_mean(per_example, mask) -> np.ndarray:
-  """[T, B] -> [T]: the mean over the sequences valid at each step."""
+  """[T, B, ...] -> [T, ...]: the mean over the sequences valid at each
+  step."""
   if mask is None:
     return per_example.mean(1)
   valid = np.asarray(mask).T.astype(np.float64)
+  valid = valid.reshape(valid.shape + (1,) * (per_example.ndim - 2))
   return (per_example * valid).sum(1) / np.maximum(valid.sum(1), 1)
 
 

@@ -173,6 +173,27 @@ def test_gradient_norms_skip_padding_and_name_directions():
       np.testing.assert_allclose(values[t], np.mean(running), rtol=1e-4)
 
 
+def test_history_norms_skip_padding():
+  # MIST's history component is [T, K - 1]: each slot averages only the
+  # sequences still running, as h does.
+  task = tasks.get('mnist1d')
+  model = _one_layer(cells.get('mist', delays=(1, 2, 4)), task)
+  x = jax.random.normal(KEY, (B, T, 1))
+  mask = jnp.arange(T)[None] < jnp.array([T, 5, 3, 1])[:, None]
+  batch = {'x': x, 'mask': mask, 'y': jnp.arange(B), 'weight': jnp.ones(B)}
+  variables = model.init(KEY, {'x': x, 'mask': mask})
+  norms = diagnostics.state_gradient_norms(model, variables, task, batch)
+  assert norms['layer0']['history'].shape == (T, 3)
+  lengths = mask.sum(1)
+  alone = [diagnostics.state_gradient_norms(model, variables, task, {
+      'x': x[b:b + 1, :lengths[b]], 'y': batch['y'][b:b + 1],
+      'weight': jnp.ones(1)})['layer0'] for b in range(B)]
+  for name, values in norms['layer0'].items():
+    for t in range(T):
+      running = [a[name][t] for b, a in enumerate(alone) if lengths[b] > t]
+      np.testing.assert_allclose(values[t], np.mean(running, 0), rtol=1e-4)
+
+
 def test_saturation_of_a_tensor_built_by_hand():
   gates = np.array([[0.05, 0.5], [0.95, 0.2]])
   assert diagnostics.saturation(gates) == 0.5
