@@ -72,7 +72,8 @@ def varying(df: pd.DataFrame) -> list[str]:
 
 
 def summarize(df: pd.DataFrame, by=None, metrics=None) -> pd.DataFrame:
-  """Mean and std over seeds of each metric, per group of `by` fields.
+  """Mean and sample std (ddof 1, as the experiments' tables and verdicts
+  use) over seeds of each metric, per group of `by` fields.
 
   Args:
     df: from `load`.
@@ -97,7 +98,7 @@ def summarize(df: pd.DataFrame, by=None, metrics=None) -> pd.DataFrame:
     for metric in metrics:
       values = done[metric].dropna() if metric in done else pd.Series([])
       row[f'{metric} mean'] = values.mean() if len(values) else np.nan
-      row[f'{metric} std'] = values.std(ddof=0) if len(values) else np.nan
+      row[f'{metric} std'] = values.std(ddof=1) if len(values) else np.nan
       baseline = f'baseline:{metric}'
       row[baseline] = runs[baseline].mean() if baseline in runs else np.nan
     row['done'] = len(done)
@@ -121,7 +122,8 @@ def _count(value) -> str:
 
 
 def to_markdown(summary: pd.DataFrame) -> str:
-  """A Markdown table; each metric as 'mean ± std'."""
+  """A Markdown table; each metric as 'mean ± std' ('mean' alone for one
+  seed)."""
   metrics = [c[:-len(' mean')] for c in summary.columns if c.endswith(' mean')]
   columns = [c for c in summary.columns
              if not c.endswith((' mean', ' std'))
@@ -134,11 +136,14 @@ def to_markdown(summary: pd.DataFrame) -> str:
   for _, row in summary.iterrows():
     cells = [_number(row[g]) for g in groups]
     for m in metrics:
-      text = f"{_number(row[f'{m} mean'])} ± {_number(row[f'{m} std'], 2)}"
+      text = _number(row[f'{m} mean'])
+      if not pd.isna(row[f'{m} std']):
+        text += f" ± {_number(row[f'{m} std'], 2)}"
       if f'baseline:{m}' in row and not pd.isna(row[f'baseline:{m}']):
         text += f" ({_number(row[f'baseline:{m}'])})"
       cells.append(text)
-    cells += [f"{row['done']}/{row['runs']}", _count(row['steps']),
+    cells += [f"{_count(row['done'])}/{_count(row['runs'])}",
+              _count(row['steps']),
               _count(row['wall_time_s']), _count(row['num_params'])]
     lines.append('| ' + ' | '.join(cells) + ' |')
   return '\n'.join(lines)

@@ -247,13 +247,14 @@ def test_summarize_gives_mean_and_std_over_seeds(tmp_path):
   assert df.loc[df['run'] == 'a', 'model.dilations'].item() == (1, 2)
   summary = results.summarize(df).set_index('cell.name')
   assert summary.loc['lstm', 'eval/mse mean'] == pytest.approx(0.2)
-  assert summary.loc['lstm', 'eval/mse std'] == pytest.approx(0.1)
+  assert summary.loc['lstm', 'eval/mse std'] == pytest.approx(2**0.5 / 10)
+  assert np.isnan(summary.loc['gru', 'eval/mse std'])  # one seed
   assert summary.loc['gru', 'eval/mse mean'] == pytest.approx(0.2)
   assert summary.loc['gru', 'done'] == 1 and summary.loc['gru', 'runs'] == 2
   assert summary.loc['lstm', 'baseline:eval/mse'] == pytest.approx(1 / 6)
   text = results.to_markdown(results.summarize(df))
-  assert '| lstm | 0.2 ± 0.1 (0.1667) | 2/2 | 100 | 2 | 10 |' in text
-  assert '| gru | 0.2 ± 0 (0.1667) | 1/2 |' in text
+  assert '| lstm | 0.2 ± 0.14 (0.1667) | 2/2 | 100 | 2 | 10 |' in text
+  assert '| gru | 0.2 (0.1667) | 1/2 |' in text
 
 
 def test_the_cli_writes_tables_and_plots(tmp_path):
@@ -267,7 +268,7 @@ def test_the_cli_writes_tables_and_plots(tmp_path):
       [sys.executable, '-m', 'rnnzoo.results', str(tmp_path),
        '--x=task.seq_len'], cwd=ROOT, capture_output=True, text=True)
   assert result.returncode == 0, result.stderr
-  assert '| 10 | 0.15 ± 0.05 (0.1667) |' in result.stdout
+  assert '| 10 | 0.15 ± 0.071 (0.1667) | 2/2 |' in result.stdout
   assert (tmp_path / 'summary.md').read_text().strip() == result.stdout.strip()
   csv = pd.read_csv(tmp_path / 'summary.csv')
   assert list(csv['task.seq_len']) == [10, 20]
