@@ -17,7 +17,9 @@ when another experiment ran the same config), `report`
 turns the run dirs into the tables, plots and verdicts of the generated part
 of experiments/NAME/README.md. Each claim's verdict comes from the per-seed
 final metrics through its rule (`rnnzoo.verdicts`); a claim whose arms have
-not finished says 'not run' with the command that runs them. The run dirs'
+not finished is inconclusive, saying what finishing them `needs` and the
+command that runs them ('not run' where the claim's data is `unavailable`
+here). The run dirs'
 small files (config.json, results.json, metrics.jsonl) are committed, so
 the tables can be regenerated anywhere and a run elsewhere skips what is
 done.
@@ -36,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from rnnzoo import config_util
+from rnnzoo import options
 from rnnzoo import results
 from rnnzoo import rundir
 from rnnzoo import sweep
@@ -80,6 +83,11 @@ class Arm:
     if not re.fullmatch(r'[A-Za-z0-9_.=+-]+', self.name):
       raise ValueError(f'arm name={self.name!r} is not allowed: use letters, '
                        'digits and _ . = + -')
+    options.check_number('seeds', self.seeds, minimum=1, integer=True)
+    options.check_number('evaluations', self.evaluations, minimum=1,
+                         integer=True)
+    if self.steps is not None:
+      options.check_number('steps', self.steps, minimum=1, integer=True)
 
   def configs(self, root: str) -> list[ml_collections.ConfigDict]:
     """The config of each seed."""
@@ -271,8 +279,9 @@ class Outcomes:
 
   def sample(self, arm: str, metric: str | None = None, *,
              over_run: bool = False) -> verdicts.Sample:
-    """The arm's `values` as a `verdicts.Sample`; NotFinished (which the
-    report turns into 'not run') until `arm` has finished all its seeds."""
+    """The arm's `values` as a `verdicts.Sample`; NotFinished (which
+    `verdict_of` turns into an inconclusive verdict) until `arm` has
+    finished all its seeds."""
     self.check_finished(arm)
     return verdicts.Sample(self.experiment.arm(arm).label or arm,
                            self.values(arm, metric, over_run=over_run))

@@ -239,6 +239,10 @@ def test_bad_specs_are_refused():
                           plot_references={'p': {'paper': 0.5}})
   with pytest.raises(ValueError, match=r"arm name='a b' is not allowed"):
     experiment.Arm('a b', 'configs/adding.py')
+  for field, value in (('seeds', 0), ('evaluations', 0), ('steps', 0),
+                       ('steps', 2.5)):
+    with pytest.raises(ValueError, match=rf'{field}={value} is not allowed'):
+      experiment.Arm('a', 'configs/adding.py', **{field: value})
 
 
 @pytest.mark.parametrize('name', experiments.names())
