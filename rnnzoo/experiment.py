@@ -519,11 +519,12 @@ def references_table(experiment: Experiment, outcomes: Outcomes) -> str:
     values = lambda arm: outcomes.values(arm, over_run=ref.over_run)
     if len(ref.arms) == 1:
       found = values(first.name)
-      ours = _mean_std(found)
+      ours = _mean_std(found)  # '-' where every seed diverged
       try:
         outcomes.check_finished(first.name)
       except NotFinished:
-        ours += f' ({len(found)} of {first.seeds} seeds)' if found else ''
+        ours = (f'{ours} ({len(found)} of {first.seeds} seeds)' if found
+                else 'pending')
     else:
       try:
         best = outcomes.best_arm(ref.arms, over_run=ref.over_run)

@@ -342,9 +342,9 @@ def test_tables_count_diverged_and_unfinished_seeds_apart(tmp_path):
                                   lambda name: str(tmp_path)).splitlines()[2]
   ours = lambda: experiment.references_table(spec, experiment.Outcomes(
       spec, str(tmp_path / 'runs'))).splitlines()[-1].split(' | ')[3]
-  assert row() == '| `gru` | pending |'
+  assert row() == '| `gru` | pending |' and ours() == 'pending'
   _finished_seed(spec, tmp_path, 1, 'diverged')
-  assert row() == '| `gru` | diverged (1/3) |'
+  assert row() == '| `gru` | diverged (1/3) |' and ours() == 'pending'
   _finished_seed(spec, tmp_path, 0, 'done', mse=0.1)
   assert ours() == '0.1 (1 of 3 seeds)'
   _finished_seed(spec, tmp_path, 2, 'done', mse=0.3)
