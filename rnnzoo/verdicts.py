@@ -138,10 +138,14 @@ def _check_fraction(field: str, value) -> None:
     raise ValueError(f'{field}={value!r} is not allowed: it must be < 1')
 
 
-def _check_seeds(field: str, sample: Sample, minimum: int, test: str) -> None:
+def _check_sample(field: str, sample: Sample) -> None:
   if not isinstance(sample, Sample):
     raise ValueError(f'{field}={sample!r} is not allowed: it must be a '
                      'Sample (a name and one metric per seed)')
+
+
+def _check_seeds(field: str, sample: Sample, minimum: int, test: str) -> None:
+  _check_sample(field, sample)
   if len(sample.values) < minimum:
     raise ValueError(f'{field}={sample.name!r} with {len(sample.values)} '
                      f'seed(s) {list(sample.values)} is not allowed: {test} '
@@ -211,6 +215,8 @@ def beats(a: Sample, b: Sample, metric: str, higher_is_better: bool, *,
   better, worse = _directions(higher_is_better)
   _check_alpha(alpha)
   options.check_bool('paired', paired)
+  _check_sample('a', a)
+  _check_sample('b', b)
   claim = claim or f'{a.name} beats {b.name}'
   if paired:
     return _sign_test(a, b, metric, better, alpha, claim)
@@ -389,6 +395,7 @@ def exceeds(a: Sample, threshold: float, metric: str, *, above: bool = True,
   options.check_number('threshold', threshold)
   options.check_bool('above', above)
   side = 'greater' if above else 'less'
+  _check_sample('a', a)
   claim = claim or f'{a.name} {_words(side)} than {threshold:g}'
   return _one_sample_verdict(a, threshold, f'{threshold:g}', '', metric,
                              side, alpha, claim)
@@ -402,6 +409,7 @@ def solves(a: Sample, baseline: float, metric: str, higher_is_better: bool,
   loss below fraction x baseline; an accuracy above
   1 - fraction x (1 - baseline), i.e. closing 1 - fraction of the gap from
   the baseline (chance) to 1."""
+  _check_sample('a', a)
   return _against_threshold(a, baseline, metric, higher_is_better, fraction,
                             alpha, claim or f'{a.name} solves the task',
                             want='better')
@@ -415,6 +423,7 @@ def stays_at_baseline(a: Sample, baseline: float, metric: str,
   is worse than the threshold `fraction` of the way from the perfect score
   to the trivial baseline: a loss above fraction x baseline; an accuracy
   below 1 - fraction x (1 - baseline)."""
+  _check_sample('a', a)
   return _against_threshold(a, baseline, metric, higher_is_better, fraction,
                             alpha,
                             claim or f'{a.name} does not learn the task',

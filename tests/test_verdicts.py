@@ -320,6 +320,19 @@ def test_exceeds_outcomes(values, outcome):
       outcome)
 
 
+@pytest.mark.parametrize('verdict', [
+    lambda a: verdicts.beats(a, Sample('B', [1, 2]), 'm', False),
+    lambda a: verdicts.beats(a, Sample('B', [1, 2]), 'm', False, paired=True),
+    lambda a: verdicts.matches(a, Sample('B', [1, 2]), 3.0, 'm'),
+    lambda a: verdicts.exceeds(a, 0.5, 'm'),
+    lambda a: verdicts.solves(a, 3.0, 'm', False),
+    lambda a: verdicts.stays_at_baseline(a, 3.0, 'm', False)])
+def test_a_list_in_place_of_a_sample_is_refused(verdict):
+  with pytest.raises(ValueError, match=r"^a=\[1, 2\] is not allowed: it "
+                     'must be a Sample'):
+    verdict([1, 2])
+
+
 def test_exceeds_refuses_a_threshold_that_is_not_a_number():
   with pytest.raises(ValueError, match=r"^threshold='x' is not allowed"):
     verdicts.exceeds(Sample('A', [1, 2]), 'x', 'm')
