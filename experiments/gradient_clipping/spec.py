@@ -43,10 +43,12 @@ def _clipping_rescues(cell):
       o.check_finished(clipped)
       if _failed(o, plain) < o.experiment.arm(plain).seeds:
         continue
-      values = o.values(clipped)
-      if len(values) < 2:
+      seeds = o.experiment.arm(clipped).seeds
+      if _failed(o, clipped) == seeds or len(o.values(clipped)) < 2:
         not_rescued.append(lr)
-        parts.append(f'lr {lr:g}: every run fails with and without clipping')
+        parts.append(f'lr {lr:g}: every unclipped run fails; clipped, '
+                     f'{_failed(o, clipped)} of {seeds} fail '
+                     f'({o.diverged(clipped)} diverged)')
         continue
       verdict = verdicts.solves(o.sample(clipped), o.baseline(clipped),
                                 METRIC, False, fraction=LEARNS)
@@ -67,8 +69,10 @@ def _clipping_rescues(cell):
               'clipping fails (diverges or ends at or above the trivial '
               'baseline) while the clipped runs learn (MSE below half the '
               'baseline, one-sided t-test over seeds at p < 0.05); '
-              'contradicted if at every such rate the clipped runs fail '
-              'too; inconclusive otherwise.'))
+              'contradicted if at every such rate the clipped runs do not '
+              'learn either (every one of them fails, all but one diverge, '
+              'or the opposite test finds their MSE above half the baseline '
+              'at p < 0.05); inconclusive otherwise.'))
 
   return rule
 
