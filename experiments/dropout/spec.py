@@ -77,9 +77,10 @@ def _zoneout_regularises(o):
 # test perplexity; Zaremba et al.'s per-step dropout is on the non-recurrent
 # connections only.
 DIFFERS = ('word-level PTB, 2 x 650 units, 39 epochs there; characters of '
-           'the licence texts, 2 x 256 units, 5,000 steps here, both kinds '
-           'on the same connections (each layer\'s inputs and the readout\'s; '
-           'none on the recurrent state, which Gal & Ghahramani also drop)')
+           'the licence texts, 2 x 256 units, 5,000 steps here (10,000 for '
+           'the rates that needed them), both kinds on the same connections '
+           '(each layer\'s inputs and the readout\'s; none on the recurrent '
+           'state, which Gal & Ghahramani also drop)')
 REFERENCES = (
     experiment.Reference(
         tuple(_name('per_step', rate) for rate in RATES),
