@@ -10,8 +10,9 @@ which is appended to the config's :arg for structural choices
 ('cell=gru'). Point i runs in WORKDIR/<iii>-<key=value,...>/, a normal run
 directory. Points whose run is done (or diverged) are skipped, so
 launching a sweep again resumes it; given more steps, done points go on
-from their last checkpoint. Every point's config is built, and so checked,
-before any runs.
+from their last checkpoint. Every point's config is built and checked
+before any runs: an unknown field or an impossible value stops the sweep
+with a message naming the point.
 
 Executors: 'local', a pool of worker processes (which stop when the
 sweep's process ends, however it ends); 'ray', one Ray task per
@@ -33,6 +34,7 @@ import time
 
 import ml_collections
 
+from rnnzoo import assembly
 from rnnzoo import config_util
 from rnnzoo import rundir
 from rnnzoo import train
@@ -76,8 +78,9 @@ def expand(spec: str, overrides: dict | None = None) -> list[Point]:
   """The points of the sweep of 'path/config.py[:arg]', each config built.
 
   A point's values win over `overrides` (the command line's --config.
-  fields), which apply to every point. A key that is not a config field
-  raises a ValueError naming it.
+  fields), which apply to every point. A key that is not a config field,
+  or a value that `assembly.check` refuses, raises a ValueError naming the
+  point.
   """
   path, _, arg = spec.partition(':')
   points = []
@@ -89,6 +92,7 @@ def expand(spec: str, overrides: dict | None = None) -> list[Point]:
     config = config_util.override(config, overrides or {})
     try:
       config = config_util.override(config, values)
+      assembly.check(config)
     except ValueError as error:
       raise ValueError(f'sweep point {index}: {error}') from None
     parts = [p for p in config_arg.split(',') if p] + [

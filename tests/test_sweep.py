@@ -68,6 +68,16 @@ def test_a_sweep_key_that_is_no_field_stops_before_any_run(tmp_path):
   assert not (tmp_path / 'runs').exists()
 
 
+def test_an_impossible_value_at_one_point_stops_before_any_run(tmp_path):
+  path = tmp_path / 'bad.py'
+  path.write_text(SWEEP_CONFIG.format(root=ROOT).replace(
+      "'seed': seed", "'optim.lr': 0.1 if seed == 0 else -1.0"))
+  with pytest.raises(ValueError, match=r"^sweep point 1: optim.lr=-1.0 is "
+                     'not allowed'):
+    sweep.run(f'{path}:runlocal', str(tmp_path / 'runs'))
+  assert not (tmp_path / 'runs').exists()
+
+
 def test_empty_and_missing_sweeps_are_refused(tmp_path):
   empty = tmp_path / 'empty.py'
   empty.write_text(SWEEP_CONFIG.format(root=ROOT).replace(
@@ -93,9 +103,9 @@ def test_local_sweep_runs_resumes_and_reports_failures(config_file, tmp_path):
     json.dump(diverged, f)
   os.remove(results_of('003-cell=gru,seed=1'))
   again = sweep.run(f'{config_file}:runlocal', workdir, workers=2,
-                    overrides={'optim.lr': -1.0})
+                    overrides={'optim.lr': 0.02})
   assert [r['status'] for r in again] == ['skipped'] * 3 + ['failed']
-  assert 'optim.lr=-1.0 is not allowed' in again[3]['error']
+  assert 'holds a run of a different config' in again[3]['error']
   with open(os.path.join(workdir, 'sweep.json')) as f:
     assert json.load(f) == again
 
