@@ -67,6 +67,14 @@ def check_config(optim: ml_collections.ConfigDict) -> None:
       raise ValueError(f'optim.{key} is not an option of optim.name='
                        f'{optim.name!r}: its options are {sorted(expected)}')
   options.check_number('optim.lr', optim.lr, minimum=0, strict=True)
+  for key in OPTIMIZERS[optim.name]:
+    field, value = f'optim.{key}', optim[key]
+    if key == 'nesterov':
+      options.check_bool(field, value)
+    elif key == 'eps':
+      options.check_number(field, value, minimum=0, strict=True)
+    else:  # b1, b2, decay, momentum: decay factors of running averages
+      options.check_number(field, value, minimum=0, below=1)
   options.check_choice('optim.schedule', optim.schedule, SCHEDULES)
   options.check_number('optim.warmup_steps', optim.warmup_steps, minimum=0,
                        integer=True)

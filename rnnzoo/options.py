@@ -34,10 +34,11 @@ def check_bool(field: str, value: Any) -> None:
 
 
 def check_number(field: str, value: Any, *, minimum=None, maximum=None,
-                 integer=False, strict=False) -> None:
+                 below=None, integer=False, strict=False) -> None:
   """Raises a ValueError unless `value` is a number within the bounds.
 
-  `minimum` is inclusive unless `strict`; `maximum` is inclusive.
+  `minimum` is inclusive unless `strict`; `maximum` is inclusive, `below`
+  exclusive.
   """
   kind = int if integer else (int, float)
   if isinstance(value, bool) or not isinstance(value, kind):
@@ -53,6 +54,9 @@ def check_number(field: str, value: Any, *, minimum=None, maximum=None,
   if maximum is not None and value > maximum:
     raise ValueError(f'{field}={value!r} is not allowed: it must be <= '
                      f'{maximum}')
+  if below is not None and value >= below:
+    raise ValueError(f'{field}={value!r} is not allowed: it must be < '
+                     f'{below}')
 
 
 class UnknownOptionError(ValueError):

@@ -115,6 +115,20 @@ def test_impossible_optim_fields_are_refused(overrides, message):
     optim.check_config(config)
 
 
+@pytest.mark.parametrize('name,overrides,message', [
+    ('adam', dict(b1=1.0), r'optim.b1=1.0 is not allowed: it must be < 1'),
+    ('adamw', dict(b2=-0.1), r'optim.b2=-0.1 is not allowed: it must be >= 0'),
+    ('adam', dict(eps=0.0), r'optim.eps=0.0 is not allowed: it must be > 0'),
+    ('rmsprop', dict(decay=1.5), r'optim.decay=1.5 .*must be < 1'),
+    ('sgd', dict(momentum=1.0), r'optim.momentum=1.0 .*must be < 1'),
+    ('sgd', dict(nesterov='yes'), r"optim.nesterov='yes' .*True or False"),
+])
+def test_impossible_options_of_each_optimizer_are_refused(name, overrides,
+                                                          message):
+  with pytest.raises(ValueError, match=f'^{message}'):
+    optim.check_config(optim.default_config(name, **overrides))
+
+
 def test_an_option_of_another_optimizer_is_refused_when_built():
   with pytest.raises(ValueError, match=r"optim 'adam' has no option 'momentum'"):
     optim.default_config('adam', momentum=0.9)
