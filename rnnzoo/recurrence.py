@@ -190,8 +190,8 @@ def bidirectional(cell: base.Cell, params, xs: Array, carry=None, *,
     ys [T, B, 2H] (forward features first) and (forward carry, backward
     carry); the backward carry is the one at the first step.
   """
-  params_fw, params_bw = params
-  dropout_fw, dropout_bw = dropout or (None, None)
+  params_fw, params_bw = _pair('params', params)
+  dropout_fw, dropout_bw = _pair('dropout', dropout or (None, None))
   offsets_fw, offsets_bw = offsets or (None, None)
   initial_fw, initial_bw = carry or (None, None)
   ys_fw, carry_fw = unroll(cell, params_fw, xs, initial_fw, mask=mask,
@@ -250,6 +250,14 @@ def stack(layers: Sequence[tuple[base.Cell, object]], xs: Array, *,
 
 # ----------------------------------------------------------------------------
 # Input checks.
+
+
+def _pair(field: str, value):
+  """`value` as (forward, backward); a ValueError unless it is a pair."""
+  if isinstance(value, (tuple, list)) and len(value) == 2:
+    return value
+  raise ValueError(f'{field} of type {type(value).__name__} is not allowed: '
+                   'a bidirectional layer takes a pair (forward, backward)')
 
 
 def _check_inputs(cell, params, xs, carry, mask, dropout, offsets):

@@ -389,6 +389,19 @@ def test_bidirectional_equals_two_runs_by_hand():
     np.testing.assert_allclose(carry_bw[b:b + 1], bw_carry, atol=1e-6)
 
 
+def test_bidirectional_refuses_one_direction_in_place_of_a_pair():
+  cell = cells.get('lstm')
+  params = conftest.random_params(cell, KEY)
+  with pytest.raises(ValueError, match=r'^params of type dict is not allowed: '
+                     r'a bidirectional layer takes a pair \(forward, '
+                     r'backward\)'):
+    recurrence.bidirectional(cell, params, inputs())
+  dropout = recurrence.variational_dropout(KEY, B, D, conftest.HIDDEN,
+                                           state_rate=0.5)
+  with pytest.raises(ValueError, match=r'^dropout of type Dropout is not'):
+    recurrence.bidirectional(cell, (params, params), inputs(), dropout=dropout)
+
+
 @pytest.mark.parametrize('dilation', [1, 2, 3, 4, 9, 12])
 @pytest.mark.parametrize('base_name', ['vanilla', 'lstm'])
 def test_dilated_unroll_equals_naive_skip_loop(base_name, dilation):

@@ -51,7 +51,6 @@ not read.
 
 from typing import ClassVar, Sequence
 
-import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import ml_collections
