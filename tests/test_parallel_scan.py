@@ -181,9 +181,10 @@ def test_log_space_stays_accurate_on_a_long_sequence(name):
 
 
 def test_mingru_and_minlstm_match_the_mingru_pytorch_package():
-  torch = pytest.importorskip('torch')
-  package = pytest.importorskip('minGRU_pytorch')
-  min_lstm = pytest.importorskip('minGRU_pytorch.minLSTM')
+  # pylint: disable=g-import-not-at-top
+  import minGRU_pytorch as package
+  from minGRU_pytorch import minLSTM as min_lstm  # the module
+  import torch
   xs = jax.random.normal(jax.random.PRNGKey(1), (9, 2, 4))
   x = torch.tensor(np.asarray(xs).swapaxes(0, 1))
   for name, module_cls, blocks in (('mingru', package.minGRU, 2),
@@ -216,8 +217,9 @@ def test_mingru_and_minlstm_match_the_mingru_pytorch_package():
 @pytest.mark.parametrize('input_size', [5, 3], ids=['D=H', 'D!=H'])
 @pytest.mark.parametrize('activation', ['tanh', 'identity'])
 def test_sru_matches_the_sru_package_v1(input_size, activation):
-  torch = pytest.importorskip('torch')
-  sru = pytest.importorskip('sru')
+  # Imported here: the package compiles its CPU kernel on first import.
+  import sru  # pylint: disable=g-import-not-at-top
+  import torch  # pylint: disable=g-import-not-at-top
   hidden = 5
   cell = cells.get('sru', activation=activation)
   params = conftest.random_params(cell, KEY, input_size, hidden)
