@@ -251,11 +251,13 @@ def config(*, seed=0, num_steps, batch_size, task, cell=None, model, optim,
 
 def _fit_cell_to_task(config_: ml_collections.ConfigDict) -> None:
   """A cell whose init reads the sequence length (IndRNN: |u| <= 2^(1/T))
-  gets the task's."""
+  gets the task's. A task whose sequences have no one length (tagging,
+  transduction) leaves it 0, the cell's setting without a length (the
+  IndRNN's bound 1), for --config.cell.seq_len to set."""
   if 'seq_len' in config_.get('cell', {}):
     task_options = dict(config_.task)
-    config_.cell.seq_len = tasks.get(task_options.pop('name'),
-                                     **task_options).seq_len
+    task = tasks.get(task_options.pop('name'), **task_options)
+    config_.cell.seq_len = getattr(task, 'seq_len', 0)
 
 
 def shrink(config_: ml_collections.ConfigDict,

@@ -7,6 +7,7 @@ import sys
 import ml_collections
 import pytest
 
+from rnnzoo import assembly
 from rnnzoo import config_util
 from rnnzoo import launch as launch_lib
 from rnnzoo import optim
@@ -100,6 +101,17 @@ def test_load_equals_get_config_and_override_names_missing_fields():
     config_util.override(loaded, {'model.hiden_size': 3})
   with pytest.raises(ValueError, match=r"config field num_steps='many'"):
     config_util.override(loaded, {'num_steps': 'many'})
+
+
+def test_the_indrnn_takes_its_init_bound_from_the_task_length():
+  load = lambda arg: config_util.load(os.path.join(ROOT, arg)).cell.seq_len
+  assert load('configs/adding.py:cell=indrnn,seq_len=50') == 50
+  assert load('configs/copy.py:cell=indrnn,delay=30') == 30 + 20
+  # Tagging has no one length: the bound without one (1) until set.
+  config = config_util.load(os.path.join(ROOT, 'configs/tagging.py:'
+                                         'cell=indrnn,runlocal'))
+  assert config.cell.seq_len == 0
+  assembly.check(config_util.override(config, {'cell.seq_len': 40}))
 
 
 def test_the_optimizer_switches_on_the_command_line_keeping_given_fields():
