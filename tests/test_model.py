@@ -52,8 +52,8 @@ def test_scan_unroll_changes_no_output_of_the_stack():
   x = jax.random.normal(KEY, (3, 7, 3))
   mask = jnp.arange(7)[None] < jnp.array([7, 4, 1])[:, None]
   layers = (cells.get('lstm'), cells.get('gru'))
-  plain = _model(layers=layers, readout='per_step', bidirectional=True)
-  unrolled = _model(layers=layers, readout='per_step', bidirectional=True,
+  plain = _model(layers=layers, readout='every', bidirectional=True)
+  unrolled = _model(layers=layers, readout='every', bidirectional=True,
                     scan_unroll=3)
   variables = plain.init(KEY, {'x': x, 'mask': mask})
   np.testing.assert_allclose(
@@ -168,6 +168,16 @@ def test_layer_cells_apply_dilations_and_top_layer_options():
 def test_impossible_model_fields_are_refused(model_options, message):
   with pytest.raises(ValueError, match=message):
     model_lib.check_config(_config(**model_options))
+
+
+@pytest.mark.parametrize('field,value,allowed', [
+    ('readout', 'per_step', r"\['last', 'every'\]"),
+    ('input_kind', 'ids', r"\['real', 'tokens'\]")])
+def test_a_readout_or_input_kind_that_does_not_exist_is_refused(field, value,
+                                                                allowed):
+  with pytest.raises(ValueError, match=rf"^{field}='{value}' is not allowed: "
+                     rf'choose one of {allowed}'):
+    _model(**{field: value})
 
 
 def test_dilations_with_a_dilated_cell_are_refused():

@@ -194,6 +194,11 @@ class RNN(base.Model):
   scan_unroll: int = 1
   learn_initial_carry: bool = False
 
+  def __post_init__(self):
+    options.check_choice('readout', self.readout, ('last', 'every'))
+    options.check_choice('input_kind', self.input_kind, ('real', 'tokens'))
+    super().__post_init__()
+
   @nn.compact
   def __call__(self, batch, *, train: bool = False, offsets=None,
                carries=None):
