@@ -107,6 +107,33 @@ check_bool = options.check_bool
 check_number = options.check_number
 
 
+def as_tuple(value):
+  """A list (as configs and JSON give a tuple option) as a tuple; anything
+  else as it is, for `check_positive_ints` to judge."""
+  return tuple(value) if isinstance(value, list) else value
+
+
+def check_positive_ints(field: str, value, *, distinct: bool = False,
+                        ascending: bool = False) -> None:
+  """Raises a ValueError unless `value` is a non-empty tuple of positive
+  integers (all different, or ascending, where asked)."""
+  allowed = ('allowed: a non-empty tuple of ' +
+             ('ascending ' if ascending else 'distinct ' if distinct else '') +
+             'positive integers, e.g. (1, 2, 4, 8)')
+  if not isinstance(value, tuple) or not value:
+    raise ValueError(f'{field}={value!r} is not allowed; {allowed}')
+  for entry in value:
+    if isinstance(entry, bool) or not isinstance(entry, int) or entry < 1:
+      raise ValueError(f'{field}={value!r} is not allowed: {entry!r} is not '
+                       f'a positive integer; {allowed}')
+  if distinct and len(set(value)) != len(value):
+    raise ValueError(f'{field}={value!r} is not allowed: an entry repeats; '
+                     f'{allowed}')
+  if ascending and list(value) != sorted(value):
+    raise ValueError(f'{field}={value!r} is not allowed: it is not '
+                     f'ascending; {allowed}')
+
+
 def check_sizes(input_size: int, hidden_size: int) -> None:
   check_number('input_size', input_size, minimum=1, integer=True)
   check_number('hidden_size', hidden_size, minimum=1, integer=True)

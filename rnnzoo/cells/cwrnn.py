@@ -35,17 +35,12 @@ class CWRNN(base.Cell):
   activation: str = 'tanh'
 
   def __post_init__(self):
-    object.__setattr__(self, 'periods', tuple(self.periods))
+    object.__setattr__(self, 'periods', base.as_tuple(self.periods))
     super().__post_init__()
 
   def validate(self):
-    if not self.periods:
-      raise ValueError('periods=() is not allowed: give at least one period')
-    for period in self.periods:
-      base.check_number('periods', period, minimum=1, integer=True)
-    if list(self.periods) != sorted(self.periods):
-      raise ValueError(f'periods={self.periods!r} is not allowed: periods '
-                       'must be ascending (fastest module first)')
+    # Ascending: the fastest module first.
+    base.check_positive_ints('periods', self.periods, ascending=True)
     base.check_choice('activation', self.activation, base.ACTIVATIONS)
 
   def _module_size(self, hidden_size: int) -> int:

@@ -50,22 +50,11 @@ class MIST(base.Cell):
   activation: str = 'tanh'
 
   def __post_init__(self):
-    if isinstance(self.delays, list):
-      object.__setattr__(self, 'delays', tuple(self.delays))
+    object.__setattr__(self, 'delays', base.as_tuple(self.delays))
     super().__post_init__()
 
   def validate(self):
-    allowed = ('allowed: a non-empty tuple of distinct positive integers, '
-               'e.g. (1, 2, 4, 8)')
-    if not isinstance(self.delays, tuple) or not self.delays:
-      raise ValueError(f'delays={self.delays!r} is not allowed; {allowed}')
-    for delay in self.delays:
-      if isinstance(delay, bool) or not isinstance(delay, int) or delay < 1:
-        raise ValueError(f'delays={self.delays!r} is not allowed: {delay!r} '
-                         f'is not a positive integer; {allowed}')
-    if len(set(self.delays)) != len(self.delays):
-      raise ValueError(f'delays={self.delays!r} is not allowed: a delay '
-                       f'repeats; {allowed}')
+    base.check_positive_ints('delays', self.delays, distinct=True)
     base.check_choice('activation', self.activation, base.ACTIVATIONS)
 
   def init(self, key, input_size, hidden_size):
