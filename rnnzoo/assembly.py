@@ -43,7 +43,9 @@ def assemble(config: ml_collections.ConfigDict) -> Assembly:
     if section not in config:
       raise ValueError(f'config has no field {section!r}: a config needs '
                        f'{list(SECTIONS)}')
-  options.check_number('seed', config.seed, minimum=0, integer=True)
+  # The synthetic tasks seed their batches with uint32 words.
+  options.check_number('seed', config.seed, minimum=0, maximum=2**32 - 1,
+                       integer=True)
   options.check_number('num_steps', config.num_steps, minimum=1, integer=True)
   options.check_number('batch_size', config.batch_size, minimum=1,
                        integer=True)

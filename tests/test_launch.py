@@ -46,6 +46,8 @@ BAD_INPUT = [
      'optim.lr=nan is not allowed: it must be a finite number'),
     (['--config=configs/adding.py:runlocal', '--config.cell.forget_bias=inf'],
      'forget_bias=inf is not allowed: it must be a finite number'),
+    (['--config=configs/adding.py:runlocal', '--config.seed=4294967296'],
+     'seed=4294967296 is not allowed: it must be <= 4294967295'),
     (['--config=configs/adding.py:runlocal', '--config.task.seq_len=1'],
      'seq_len=1 is not allowed: it must be >= 2'),
     (['--config=configs/mnist.py:runlocal', '--config.task.data_dir=/nowhere'],
