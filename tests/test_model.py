@@ -1,6 +1,8 @@
 """The model: readouts against the recurrence run by hand, padding, dropout,
 parameter counts and the layer cells a config asks for."""
 
+import re
+
 import jax
 import jax.test_util
 import jax.numpy as jnp
@@ -168,6 +170,23 @@ def test_layer_cells_apply_dilations_and_top_layer_options():
 def test_impossible_model_fields_are_refused(model_options, message):
   with pytest.raises(ValueError, match=message):
     model_lib.check_config(_config(**model_options))
+
+
+@pytest.mark.parametrize('field,value', [
+    ('model.recurrent_dropout', 0.1), ('model.zoneout_h', 0.1),
+    ('model.zoneout_c', 0.1), ('model.remat', True),
+    ('log.diagnostics_at', (0, 10))])
+def test_cudnn_with_an_option_its_kernel_lacks_is_refused(field, value):
+  # Checked on the config, before a GPU is needed to build the cell.
+  section, name = field.split('.')
+  config = ml_collections.ConfigDict(dict(
+      cell=config_util.cell('lstm'), model=config_util.model(),
+      log=config_util.log()))
+  config.cell.cudnn = True
+  config[section][name] = value
+  with pytest.raises(ValueError, match='^' + re.escape(
+      f'{field}={value!r} is not allowed with cell.cudnn=True')):
+    model_lib.check_config(config)
 
 
 @pytest.mark.parametrize('field,value,allowed', [

@@ -115,6 +115,18 @@ def check_config(config: ml_collections.ConfigDict) -> None:
       kind = 'zoneout' if field.startswith('zoneout') else 'dropout'
       raise ValueError(f'model.{field}={rate!r} is not allowed: a {kind} '
                        'rate must be in [0, 1)')
+  if config.cell.get('cudnn', False):
+    for field, value in (('model.recurrent_dropout', m.recurrent_dropout),
+                         ('model.zoneout_h', m.zoneout_h),
+                         ('model.zoneout_c', m.zoneout_c),
+                         ('model.remat', m.remat),
+                         ('log.diagnostics_at',
+                          tuple(config.get('log', {}).get('diagnostics_at',
+                                                          ())))):
+      if value:
+        raise ValueError(f"{field}={value!r} is not allowed with cell.cudnn="
+                         "True: cuDNN's kernel has no hook for it (give "
+                         'cell.cudnn=False)')
   if m.zoneout_c and not layer_cells(config)[0].cell_states:
     raise ValueError(f'model.zoneout_c={m.zoneout_c!r} is not allowed for '
                      f'cell.name={config.cell.name!r}: its carry has no cell '
