@@ -214,8 +214,13 @@ def test_mlp_trains_restores_and_repeats_with_the_same_seed(tmp_path):
   assert first['status'] == 'done' and first['final'] == second['final']
   assert first['num_params'] == 40 * 16 + 16 + 16 * 16 + 16 + 16 * 10 + 10
   _, task, model, variables = train.restore(str(tmp_path / 'a'))
-  batch = task.eval_items(0, config.batch_size)[0]
-  assert model.apply(variables, batch).shape == (config.batch_size, 10)
+  eval_step = jax.jit(train.make_eval_step(model, task, config.batch_size,
+                                           None))
+  accuracy = train.evaluate(eval_step, variables,
+                            task.eval_items(config.seed, config.batch_size),
+                            lambda item: item)
+  assert accuracy['accuracy'] == pytest.approx(
+      first['final']['eval/accuracy'], abs=1e-6)
 
 
 # ----------------------------------------------------------------------------

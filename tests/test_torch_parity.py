@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import torch
 
-from experiments import torch_loops
 from rnnzoo import cells
 from rnnzoo import recurrence
 from tests import conftest
@@ -100,16 +99,3 @@ def test_lstm_cell_state_matches_pytorch():
   _, (_, c) = recurrence.unroll(cell, params, jnp.asarray(xs))
   _, (_, t_c) = _torch_module(cell, params)(torch.tensor(xs))
   np.testing.assert_allclose(c, t_c[0].detach().numpy(), atol=1e-5)
-
-
-def test_per_step_loops_match_the_cells(cell):
-  """experiments/torch_loops.py (the benchmark's PyTorch baselines, written
-  from the equations; torch.matrix_exp for the expRNN) against rnnzoo."""
-  if not torch_loops.has_loop(cell):
-    pytest.skip(f'no PyTorch loop for {cell.name}')
-  params = conftest.random_params(cell, jax.random.PRNGKey(0))
-  xs = jax.random.normal(jax.random.PRNGKey(1), (T, B, 3))
-  ys, _ = recurrence.unroll(cell, params, xs)
-  loop, _ = torch_loops.make_loop(cell, params)
-  np.testing.assert_allclose(
-      loop(torch.tensor(np.asarray(xs))).detach().numpy(), ys, atol=1e-5)
