@@ -301,9 +301,11 @@ def test_every_cell_names_the_components_of_its_carry(cell):
 
 
 def test_gradient_norms_of_every_cell_are_its_carry_components(cell):
-  # Each named component's norms are those of the gradient of the summed
-  # loss with respect to that position of the carry's offsets, taken here
-  # in float64 by hand.
+  # The plumbing for every cell: each named component's norms are those of
+  # the gradient of the summed loss with respect to that position of the
+  # carry's offsets, averaged over the batch. The gradient values
+  # themselves are checked above, against closed forms and finite
+  # differences.
   task = tasks.get('adding', seq_len=T)
   model = _one_layer(cell, task)
   batch = task.sample(KEY, B)

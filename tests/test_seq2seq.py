@@ -233,6 +233,7 @@ def test_decoding_runs_inside_jit_with_other_cells():
   jitted = jax.jit(lambda v, b: net.apply(v, b))(variables, batch)
   np.testing.assert_allclose(eager['logits'], jitted['logits'], rtol=1e-5,
                              atol=1e-6)
+  np.testing.assert_array_equal(eager['tokens'], jitted['tokens'])
   assert eager['logits'].shape == (4, task.target_len, task.output_size)
 
 
