@@ -417,6 +417,7 @@ def test_unknown_task_names_the_closest():
     ('mnist', {'order': 'rows'}, r"order='rows'.*did you mean 'row'"),
     ('char_lm', {'seq_len': 1}, r'seq_len=1'),
     ('char_lm', {'valid_fraction': 1.5}, r'valid_fraction=1.5'),
+    ('char_lm', {'valid_fraction': 1.0}, r'valid_fraction=1.0.*< 1'),
     ('imdb', {'vocab_size': 2}, r'vocab_size=2'),
     ('lookahead', {'shift': 50}, r'shift=50.*<= 49'),
     ('lookahead', {'delay': -1}, r'delay=-1.*>= 0'),

@@ -21,8 +21,8 @@ class SCRN(base.Cell):
     h_t = [f_t, s_t]
 
   The hidden state h [B, H] holds the H - S fast units first and the S =
-  slow_size context units last (slow_size=0: S = H // 6, the 20 of the
-  README's 100 + 20 units); it is what the paper's decoder reads
+  slow_size context units last (slow_size=0: S = max(1, H // 6), the 20 of
+  the README's 100 + 20 units); it is what the paper's decoder reads
   ([h_t; s_t]), so the readout sees both. The context's self-connection is
   fixed at alpha I (the code keeps it at 0.95 I by zeroing its gradient); the
   fast units read the previous context s_{t-1}, as the code does. No biases.

@@ -104,7 +104,7 @@ class CharLM(base.DataSet):
                        "or '' for tiny_shakespeare")
     base.check_number('seq_len', self.seq_len, minimum=2, integer=True)
     base.check_number('valid_fraction', self.valid_fraction, minimum=0,
-                      maximum=1, strict=True)
+                      below=1, strict=True)
     base.check_bool('download', self.download)
     base.check_bool('stateful', self.stateful)
     base.check_bool('eval_stream', self.eval_stream)
