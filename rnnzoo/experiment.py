@@ -19,10 +19,9 @@ of experiments/NAME/README.md. Each claim's verdict comes from the per-seed
 final metrics through its rule (`rnnzoo.verdicts`); a claim whose arms have
 not finished is inconclusive, saying what finishing them `needs` and the
 command that runs them ('not run' where the claim's data is `unavailable`
-here). The run dirs'
-small files (config.json, results.json, metrics.jsonl) are committed, so
-the tables can be regenerated anywhere and a run elsewhere skips what is
-done.
+here). The run dirs' small files (config.json, results.json,
+metrics.jsonl) are committed, so the tables can be regenerated anywhere and
+a run elsewhere skips what is done.
 """
 
 import dataclasses
