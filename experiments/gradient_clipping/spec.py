@@ -43,11 +43,11 @@ def _clipping_rescues(cell):
       o.check_finished(clipped)
       if _failed(o, plain) < o.experiment.arm(plain).seeds:
         continue
-      seeds = o.experiment.arm(clipped).seeds
-      if _failed(o, clipped) == seeds or len(o.values(clipped)) < 2:
+      failed, seeds = _failed(o, clipped), o.experiment.arm(clipped).seeds
+      if failed == seeds or len(o.values(clipped)) < 2:
         not_rescued.append(lr)
         parts.append(f'lr {lr:g}: every unclipped run fails; clipped, '
-                     f'{_failed(o, clipped)} of {seeds} fail '
+                     f'{failed} of {seeds} fail '
                      f'({o.diverged(clipped)} diverged)')
         continue
       verdict = verdicts.solves(o.sample(clipped), o.baseline(clipped),
